@@ -1,0 +1,43 @@
+"""Every Kafka topic Handoff uses, with its partition count: the one place topics are named."""
+
+from dataclasses import dataclass
+
+LEADS_CAPTURED = "leads.captured"
+LEADS_SCORED = "leads.scored"
+LEADS_ROUTED = "leads.routed"
+LEADS_SLA = "leads.sla"
+SALES_OUTCOMES = "sales.outcomes"
+MARKETING_CAMPAIGNS = "marketing.campaigns"
+MARKETING_LEAD_QUALITY = "marketing.lead_quality"
+LEADS_ERASED = "leads.erased"
+
+DLQ_SUFFIX = ".dlq"
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    """A topic the project creates itself (auto-create stays off)."""
+
+    name: str
+    partitions: int
+    retention_ms: int | None = None
+
+
+def dlq_topic(topic: str) -> str:
+    """Name of the dead-letter topic that takes ``topic``'s unhandleable messages."""
+    return topic + DLQ_SUFFIX
+
+
+# Lead-keyed topics get 6 partitions: up to six instances of a consumer share the work.
+_MAIN: tuple[TopicSpec, ...] = (
+    TopicSpec(LEADS_CAPTURED, 6),
+    TopicSpec(LEADS_SCORED, 6),
+    TopicSpec(LEADS_ROUTED, 6),
+    TopicSpec(LEADS_SLA, 3),
+    TopicSpec(SALES_OUTCOMES, 6),
+    TopicSpec(MARKETING_CAMPAIGNS, 1),
+    TopicSpec(MARKETING_LEAD_QUALITY, 1),
+    TopicSpec(LEADS_ERASED, 3),
+)
+
+TOPICS: tuple[TopicSpec, ...] = _MAIN + tuple(TopicSpec(dlq_topic(t.name), 1) for t in _MAIN)

@@ -1,0 +1,224 @@
+"""Transactional outbox: events commit with the rows that caused them, a relay publishes them.
+
+The writer takes the caller's session and never commits, so an event exists exactly when
+the change it announces does. The relay drains unsent rows with ``FOR UPDATE SKIP LOCKED``
+(several instances share the work) and marks them sent only after Kafka acknowledged them;
+a crash in between publishes again with the same event id, which consumers de-duplicate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Uuid,
+    func,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared import metrics
+from shared.db import SessionFactory
+from shared.events import Envelope
+
+log = logging.getLogger(__name__)
+
+
+def define_outbox_table(metadata: MetaData) -> Table:
+    """The outbox table in a service's schema."""
+    return Table(
+        "outbox_message",
+        metadata,
+        Column("id", BigInteger, primary_key=True, autoincrement=True),
+        Column("event_id", Uuid, nullable=False, unique=True),
+        Column("topic", String(200), nullable=False),
+        Column("key", String(200), nullable=False),
+        Column("payload", LargeBinary, nullable=False),
+        Column("headers", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("sent_at", DateTime(timezone=True)),
+        Index("ix_outbox_message_unsent", "id", postgresql_where=text("sent_at IS NULL")),
+    )
+
+
+class Outbox:
+    """Writes events into one service's outbox table inside the caller's transaction."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.channel = f"{table.schema}_outbox"
+
+    async def add(
+        self,
+        session: AsyncSession,
+        event: Envelope[Any],
+        *,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """Stage ``event`` for publishing when the caller's transaction commits."""
+        all_headers = {"ce_type": event.type, "ce_id": str(event.id), **(headers or {})}
+        await session.execute(
+            self.table.insert().values(
+                event_id=event.id,
+                topic=event.topic,
+                key=event.subject,
+                payload=event.to_bytes(),
+                headers=all_headers,
+            )
+        )
+        # Delivered at commit: wakes the relays at once instead of at their next poll.
+        await session.execute(select(func.pg_notify(self.channel, "")))
+
+
+class OutboxRelay:
+    """Publishes committed outbox rows to Kafka, in id order, and marks them sent."""
+
+    def __init__(
+        self,
+        *,
+        outbox: Outbox,
+        sessions: SessionFactory,
+        producer: AIOKafkaProducer,
+        listen_dsn: str | None,
+        poll_seconds: float = 0.5,
+        batch_size: int = 200,
+        retention: timedelta = timedelta(days=1),
+    ) -> None:
+        self.outbox = outbox
+        self.sessions = sessions
+        self.producer = producer
+        self.listen_dsn = listen_dsn
+        self.poll_seconds = poll_seconds
+        self.batch_size = batch_size
+        self.retention = retention
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._listener: asyncpg.Connection | None = None
+
+    def wake(self) -> None:
+        """Ask the relay to drain now."""
+        self._wake.set()
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of unsent rows; returns how many were sent."""
+        table = self.outbox.table
+        async with self.sessions() as session, session.begin():
+            rows = (
+                await session.execute(
+                    select(table.c.id, table.c.topic, table.c.key, table.c.payload, table.c.headers)
+                    .where(table.c.sent_at.is_(None))
+                    .order_by(table.c.id)
+                    .limit(self.batch_size)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            if not rows:
+                return 0
+            acks = [
+                await self.producer.send(
+                    row.topic,
+                    value=row.payload,
+                    key=row.key.encode(),
+                    headers=[(k, str(v).encode()) for k, v in row.headers.items()],
+                )
+                for row in rows
+            ]
+            await asyncio.gather(*acks)
+            await session.execute(
+                update(table).where(table.c.id.in_([r.id for r in rows])).values(sent_at=func.now())
+            )
+        for row in rows:
+            metrics.EVENTS_PUBLISHED.labels(row.topic).inc()
+        return len(rows)
+
+    async def purge_sent(self) -> None:
+        """Delete rows published longer ago than the retention; they only serve audits."""
+        table = self.outbox.table
+        async with self.sessions() as session, session.begin():
+            await session.execute(
+                table.delete().where(table.c.sent_at < func.now() - self.retention)
+            )
+
+    async def update_backlog_metrics(self) -> None:
+        """Refresh the backlog gauges operators alert on."""
+        table = self.outbox.table
+        async with self.sessions() as session:
+            count, oldest_age = (
+                await session.execute(
+                    select(
+                        func.count(),
+                        func.extract("epoch", func.now() - func.min(table.c.created_at)),
+                    ).where(table.c.sent_at.is_(None))
+                )
+            ).one()
+        metrics.OUTBOX_BACKLOG.set(count)
+        metrics.OUTBOX_OLDEST_AGE.set(float(oldest_age or 0))
+
+    async def run(self) -> None:
+        """Drain until stopped; survives Kafka and PostgreSQL outages by retrying with backoff."""
+        await self._listen()
+        failures = 0
+        rounds = 0
+        while not self._stopping:
+            self._wake.clear()
+            try:
+                sent = await self.publish_pending()
+                rounds += 1
+                if rounds % 100 == 1:
+                    await self.update_backlog_metrics()
+                    await self.purge_sent()
+                failures = 0
+            except Exception:
+                failures += 1
+                delay = min(0.2 * 2**failures, 5.0)
+                log.warning("outbox relay failed; retrying in %.1fs", delay, exc_info=True)
+                await self._sleep(delay)
+                if self._listener is None or self._listener.is_closed():
+                    await self._listen()
+                continue
+            if sent < self.batch_size:
+                await self._sleep(self.poll_seconds)
+
+    async def stop(self) -> None:
+        """Finish the batch in hand, then stop."""
+        self._stopping = True
+        self._wake.set()
+        if self._listener is not None and not self._listener.is_closed():
+            with contextlib.suppress(Exception):
+                await self._listener.close(timeout=2)
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+
+    async def _listen(self) -> None:
+        """LISTEN for commits from any instance; polling covers the time it is down."""
+        if self.listen_dsn is None:
+            return
+        try:
+            self._listener = await asyncpg.connect(self.listen_dsn, timeout=5)
+            await self._listener.add_listener(self.outbox.channel, lambda *_: self._wake.set())
+        except Exception:
+            self._listener = None
+            log.warning("outbox LISTEN unavailable; relying on polling", exc_info=True)
+
+
+__all__ = ["Outbox", "OutboxRelay", "define_outbox_table"]
