@@ -142,12 +142,14 @@ class OutboxRelay:
                 for row in rows
             ]
             await asyncio.gather(*acks)
-            await session.execute(
-                update(table).where(table.c.id.in_([r.id for r in rows])).values(sent_at=func.now())
-            )
+            await self._mark_sent(session, [r.id for r in rows])
         for row in rows:
             metrics.EVENTS_PUBLISHED.labels(row.topic).inc()
         return len(rows)
+
+    async def _mark_sent(self, session: AsyncSession, ids: list[int]) -> None:
+        table = self.outbox.table
+        await session.execute(update(table).where(table.c.id.in_(ids)).values(sent_at=func.now()))
 
     async def purge_sent(self) -> None:
         """Delete rows published longer ago than the retention; they only serve audits."""

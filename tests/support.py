@@ -42,8 +42,12 @@ async def read_topic(
     *,
     count: int = 1,
     timeout: float = 30.0,
+    settle: float = 0.0,
 ) -> list[ConsumerRecord[bytes, bytes]]:
-    """Read ``topic`` from the start with an independent consumer until ``count`` records match."""
+    """Read ``topic`` from the start with an independent consumer until ``count`` records match.
+
+    With ``settle``, go on reading that many seconds more, so that extra copies show up too.
+    """
     consumer = AIOKafkaConsumer(
         topic,
         bootstrap_servers=bootstrap,
@@ -59,8 +63,18 @@ async def read_topic(
             batches = await consumer.getmany(timeout_ms=200)
             for records in batches.values():
                 found.extend(r for r in records if match(r))
+        settled = time.monotonic() + settle
+        while settle and time.monotonic() < settled:
+            batches = await consumer.getmany(timeout_ms=200)
+            for records in batches.values():
+                found.extend(r for r in records if match(r))
     finally:
         await consumer.stop()
     if len(found) < count:
         raise AssertionError(f"{len(found)} of {count} matching records on {topic} in {timeout}s")
     return found
+
+
+def with_event_ids(ids: set[str]) -> Callable[[ConsumerRecord[bytes, bytes]], bool]:
+    """Match records whose ``ce_id`` header is one of ``ids``."""
+    return lambda r: dict(r.headers or ()).get("ce_id", b"").decode() in ids
