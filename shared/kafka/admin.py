@@ -200,3 +200,30 @@ async def delete_topics(
         return sorted(deleted)
     finally:
         await admin.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m shared.kafka.admin create-topics --bootstrap HOST:PORT``, for containers."""
+    import argparse
+
+    from shared.events.topics import TOPICS
+
+    parser = argparse.ArgumentParser(prog="python -m shared.kafka.admin")
+    parser.add_argument("command", choices=["create-topics"])
+    parser.add_argument("--bootstrap", required=True)
+    parser.add_argument("--replication-factor", type=int, default=1)
+    args = parser.parse_args(argv)
+
+    async def create() -> list[str]:
+        await wait_until_ready(args.bootstrap)
+        return await ensure_topics(
+            args.bootstrap, TOPICS, replication_factor=args.replication_factor
+        )
+
+    created = asyncio.run(create())
+    print(f"created {len(created)} topics; {len(TOPICS) - len(created)} already present")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

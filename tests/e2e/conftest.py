@@ -19,13 +19,6 @@ from tests.support import free_port
 SERVICES = ("intake", "scoring", "routing", "feedback")
 
 
-@dataclass
-class Services:
-    urls: dict[str, str]
-    logs: dict[str, Path]
-    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
-
-
 def _ready(url: str) -> bool:
     try:
         with urllib.request.urlopen(f"{url}/readyz", timeout=2) as response:
@@ -34,44 +27,66 @@ def _ready(url: str) -> bool:
         return False
 
 
+@dataclass
+class Services:
+    """Service processes on free ports; a test may stop and restart one of them."""
+
+    stack: Stack
+    ports: dict[str, int]
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    @property
+    def urls(self) -> dict[str, str]:
+        return {name: f"http://127.0.0.1:{port}" for name, port in self.ports.items()}
+
+    def log(self, name: str) -> Path:
+        return self.stack.state_dir / f"e2e-{name}.log"
+
+    def start(self, name: str) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.endswith("_PORT")}
+        env |= {
+            "DATABASE_URL": self.stack.database_url,
+            "KAFKA_BOOTSTRAP_SERVERS": self.stack.bootstrap,
+            f"{name.upper()}_PORT": str(self.ports[name]),
+        }
+        with self.log(name).open("ab") as log:
+            self.processes[name] = subprocess.Popen(
+                [sys.executable, "-m", f"services.{name}"],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+    def wait_ready(self, name: str, timeout: float = 90.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not _ready(self.urls[name]):
+            if self.processes[name].poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{name} did not become ready:\n{self.log(name).read_text()}")
+            time.sleep(0.2)
+
+    def stop(self, name: str, timeout: float = 30.0) -> int:
+        """SIGTERM, as an orchestrator would; returns the exit code."""
+        process = self.processes[name]
+        if process.poll() is None:
+            process.terminate()
+        try:
+            return process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+            raise
+
+
 @pytest.fixture(scope="session")
 def services(stack: Stack) -> Iterator[Services]:
-    ports = {name: free_port() for name in SERVICES}
-    logs = {name: stack.state_dir / f"e2e-{name}.log" for name in SERVICES}
-    running = Services(
-        urls={name: f"http://127.0.0.1:{port}" for name, port in ports.items()}, logs=logs
-    )
-    base_env = {k: v for k, v in os.environ.items() if not k.endswith("_PORT")}
-    base_env |= {
-        "DATABASE_URL": stack.database_url,
-        "KAFKA_BOOTSTRAP_SERVERS": stack.bootstrap,
-        "INTAKE_OUTBOX_POLL_SECONDS": "0.2",
-    }
+    running = Services(stack=stack, ports={name: free_port() for name in SERVICES})
     try:
         for name in SERVICES:
-            env = base_env | {f"{name.upper()}_PORT": str(ports[name])}
-            with logs[name].open("wb") as log:
-                running.processes[name] = subprocess.Popen(
-                    [sys.executable, "-m", f"services.{name}"],
-                    cwd=ROOT,
-                    env=env,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                )
-        deadline = time.monotonic() + 90
-        for name, url in running.urls.items():
-            while not _ready(url):
-                if running.processes[name].poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"{name} did not become ready:\n{logs[name].read_text()}")
-                time.sleep(0.2)
+            running.start(name)
+        for name in SERVICES:
+            running.wait_ready(name)
         yield running
     finally:
-        for process in running.processes.values():
-            if process.poll() is None:
-                process.terminate()
-        for process in running.processes.values():
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+        for name in running.processes:
+            running.stop(name)
