@@ -7,6 +7,12 @@ A consumer handler raising ``InvalidInput`` marks the message as permanently unh
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -48,3 +54,20 @@ class Conflict(HandoffError):
 class Unavailable(HandoffError):
     code = "unavailable"
     status = 503
+
+
+def invalid_input_from(message: str, exc: ValidationError) -> InvalidInput:
+    """Turn pydantic's errors into an InvalidInput that names each bad field by dotted path."""
+    fields = [
+        FieldError(".".join(str(p) for p in err["loc"]) or "body", err["msg"])
+        for err in exc.errors()
+    ]
+    return InvalidInput(message, fields)
+
+
+def load_config_file(model: type[M], path: Path) -> M:
+    """Read a JSON configuration file into ``model``; InvalidInput names each bad field."""
+    try:
+        return model.model_validate_json(path.read_bytes())
+    except ValidationError as exc:
+        raise invalid_input_from(f"invalid {path.name}", exc) from exc

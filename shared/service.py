@@ -22,7 +22,7 @@ from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import Table, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from shared import logging as handoff_logging
@@ -35,6 +35,7 @@ from shared.kafka.runner import ConsumerRunner, Handler
 from shared.migrations import upgrade
 from shared.outbox import Outbox, OutboxRelay
 from shared.settings import ServiceSettings
+from shared.tables import ServiceTables
 
 log = logging.getLogger(__name__)
 
@@ -46,16 +47,15 @@ class Runtime:
         self,
         settings: ServiceSettings,
         *,
-        outbox_table: Table,
-        processed_table: Table,
+        tables: ServiceTables,
         migrations_dir: Path,
         handlers: Mapping[str, Handler] | None = None,
         on_start: Callable[[Runtime], Awaitable[None]] | None = None,
     ) -> None:
         self.settings = settings
         self.on_start = on_start
-        self.outbox = Outbox(outbox_table)
-        self.processed_table = processed_table
+        self.outbox = Outbox(tables.outbox)
+        self.processed_table = tables.processed
         self.migrations_dir = migrations_dir
         self.handlers = dict(handlers or {})
         self._engine: AsyncEngine | None = None

@@ -16,8 +16,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     runtime = Runtime(
         settings,
-        outbox_table=models.outbox_message,
-        processed_table=models.processed_event,
+        tables=models.tables,
         migrations_dir=Path(__file__).parent / "migrations",
         handlers={
             LeadRoutedV1.event_type: handlers.on_lead_routed,

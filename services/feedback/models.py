@@ -2,13 +2,10 @@
 
 from sqlalchemy import Column, DateTime, Numeric, String, Table, func
 
-from shared.db import service_metadata
-from shared.kafka.runner import define_processed_table
-from shared.outbox import define_outbox_table
+from shared.tables import service_tables
 
-metadata = service_metadata("feedback")
-outbox_message = define_outbox_table(metadata)
-processed_event = define_processed_table(metadata)
+tables = service_tables("feedback")
+metadata = tables.metadata
 
 routed_lead = Table(
     "routed_lead",

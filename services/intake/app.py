@@ -15,8 +15,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     runtime = Runtime(
         settings,
-        outbox_table=models.outbox_message,
-        processed_table=models.processed_event,
+        tables=models.tables,
         migrations_dir=Path(__file__).parent / "migrations",
     )
     app = FastAPI(title="Handoff intake", version="0.1.0", lifespan=runtime.lifespan)

@@ -24,8 +24,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     runtime = Runtime(
         settings,
-        outbox_table=models.outbox_message,
-        processed_table=models.processed_event,
+        tables=models.tables,
         migrations_dir=Path(__file__).parent / "migrations",
         handlers={
             LeadScoredV1.event_type: partial(

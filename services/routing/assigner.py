@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from shared.errors import FieldError, InvalidInput
+from shared.errors import load_config_file
 from shared.events import Priority
 
 
@@ -37,11 +37,7 @@ class TeamConfig(BaseModel):
 
 def load_team(path: Path) -> TeamConfig:
     """Read and validate a team file; InvalidInput names each bad field."""
-    try:
-        return TeamConfig.model_validate_json(path.read_bytes())
-    except ValidationError as exc:
-        errors = [FieldError(".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()]
-        raise InvalidInput(f"invalid team file {path.name}", errors) from exc
+    return load_config_file(TeamConfig, path)
 
 
 def rotation(weights: dict[str, int]) -> list[str]:

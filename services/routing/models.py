@@ -2,13 +2,10 @@
 
 from sqlalchemy import BigInteger, Boolean, Column, DateTime, Integer, String, Table, Uuid
 
-from shared.db import service_metadata
-from shared.kafka.runner import define_processed_table
-from shared.outbox import define_outbox_table
+from shared.tables import service_tables
 
-metadata = service_metadata("routing")
-outbox_message = define_outbox_table(metadata)
-processed_event = define_processed_table(metadata)
+tables = service_tables("routing")
+metadata = tables.metadata
 
 rep = Table(
     "rep",

@@ -19,8 +19,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     rules = load_rules(settings.rules_file)
     runtime = Runtime(
         settings,
-        outbox_table=models.outbox_message,
-        processed_table=models.processed_event,
+        tables=models.tables,
         migrations_dir=Path(__file__).parent / "migrations",
         handlers={
             LeadCapturedV1.event_type: partial(

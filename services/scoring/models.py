@@ -3,13 +3,10 @@
 from sqlalchemy import Column, DateTime, Integer, String, Table
 from sqlalchemy.dialects.postgresql import JSONB
 
-from shared.db import service_metadata
-from shared.kafka.runner import define_processed_table
-from shared.outbox import define_outbox_table
+from shared.tables import service_tables
 
-metadata = service_metadata("scoring")
-outbox_message = define_outbox_table(metadata)
-processed_event = define_processed_table(metadata)
+tables = service_tables("scoring")
+metadata = tables.metadata
 
 lead_score = Table(
     "lead_score",

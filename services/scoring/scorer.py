@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from shared.errors import FieldError, InvalidInput
+from shared.errors import load_config_file
 from shared.events import Lead, Priority, Reason
 
 Op = Literal["eq", "in", "gte", "lte", "between", "present", "absent", "contains_any"]
@@ -73,11 +73,7 @@ class RuleSet(BaseModel):
 
 def load_rules(path: Path) -> RuleSet:
     """Read and validate a rule file; InvalidInput names each bad field."""
-    try:
-        return RuleSet.model_validate_json(path.read_bytes())
-    except ValidationError as exc:
-        errors = [FieldError(".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()]
-        raise InvalidInput(f"invalid rule file {path.name}", errors) from exc
+    return load_config_file(RuleSet, path)
 
 
 @dataclass(frozen=True)

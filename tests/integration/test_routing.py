@@ -62,7 +62,7 @@ async def route(sessions: SessionFactory, config: TeamConfig, lead_id: str) -> N
     for _attempt in range(20):
         try:
             async with sessions() as session, session.begin():
-                context = HandlerContext(session, Outbox(models.outbox_message), "t", 0, 0)
+                context = HandlerContext(session, Outbox(models.tables.outbox), "t", 0, 0)
                 await handlers.on_lead_scored(event, context, team=config, source="/test")
             return
         except Exception as exc:  # a serialisation conflict is retried, as the runner would

@@ -1,10 +1,13 @@
+import json
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from services.routing.assigner import load_team, pick, rotation, sla_due
 from services.routing.settings import Settings
+from shared.errors import InvalidInput
 from shared.events import Priority
 
 
@@ -41,3 +44,23 @@ def test_sla_due_follows_the_priority(priority: Priority, minutes: int) -> None:
     team = load_team(Settings().team_file)
     routed = datetime(2026, 1, 1, tzinfo=UTC)
     assert sla_due(team, priority, routed) == routed + timedelta(minutes=minutes)
+
+
+def test_a_team_file_with_a_bad_rep_is_refused_naming_the_field(tmp_path: Path) -> None:
+    bad = tmp_path / "team.json"
+    bad.write_text(
+        json.dumps(
+            {
+                "team": "inbound",
+                "sla_minutes": {"hot": 5, "lukewarm": 10},
+                "reps": [{"id": "Ann Smith", "name": "Ann", "weight": 0}],
+            }
+        )
+    )
+    with pytest.raises(InvalidInput) as caught:
+        load_team(bad)
+    assert {f.field for f in caught.value.fields} == {
+        "sla_minutes.lukewarm.[key]",
+        "reps.0.id",
+        "reps.0.weight",
+    }

@@ -67,7 +67,7 @@ def test_a_rule_needing_a_value_without_one_is_refused(tmp_path: Path) -> None:
     raw["intent"][0].pop("value")
     bad = tmp_path / "rules.json"
     bad.write_text(json.dumps(raw))
-    with pytest.raises(InvalidInput, match="invalid rule file"):
+    with pytest.raises(InvalidInput, match=r"invalid rules\.json"):
         load_rules(bad)
 
 
