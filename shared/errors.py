@@ -41,6 +41,16 @@ class InvalidInput(HandoffError):
     status = 422
 
 
+class Unauthenticated(HandoffError):
+    code = "unauthenticated"
+    status = 401
+
+
+class Forbidden(HandoffError):
+    code = "forbidden"
+    status = 403
+
+
 class NotFound(HandoffError):
     code = "not_found"
     status = 404

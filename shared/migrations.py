@@ -113,3 +113,23 @@ def create_runtime_tables_v1(schema: str) -> None:
         sa.PrimaryKeyConstraint("event_id", name="pk_processed_event"),
         schema=schema,
     )
+
+
+def create_api_key_table_v1(schema: str) -> None:
+    """Create the API-key table (hashes only) in a service's schema; frozen as version 1."""
+    import sqlalchemy as sa
+    from alembic import op
+    from sqlalchemy.dialects import postgresql
+
+    op.create_table(
+        "api_key",
+        sa.Column("key_id", sa.String(32), nullable=False),
+        sa.Column("name", sa.String(100), nullable=False),
+        sa.Column("scopes", postgresql.ARRAY(sa.String(20)), nullable=False),
+        sa.Column("key_hash", sa.String(64), nullable=False),
+        sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", sa.DateTime(timezone=True)),
+        sa.PrimaryKeyConstraint("key_id", name="pk_api_key"),
+        sa.UniqueConstraint("key_hash", name="uq_api_key_key_hash"),
+        schema=schema,
+    )

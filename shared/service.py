@@ -27,8 +27,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from shared import logging as handoff_logging
 from shared import metrics
+from shared.auth import Principal, bootstrap_principal, find_key, key_handlers
 from shared.db import SessionFactory, asyncpg_dsn, create_engine, session_factory
-from shared.errors import HandoffError
+from shared.errors import HandoffError, Unauthenticated
 from shared.kafka.producer import create_producer
 from shared.kafka.retry import RetryPolicy
 from shared.kafka.runner import ConsumerRunner, Handler
@@ -57,7 +58,9 @@ class Runtime:
         self.outbox = Outbox(tables.outbox)
         self.processed_table = tables.processed
         self.migrations_dir = migrations_dir
-        self.handlers = dict(handlers or {})
+        self.tables = tables
+        # Every service keeps its copy of the API keys current from ``auth.api_keys``.
+        self.handlers = {**key_handlers(tables.api_keys), **(handlers or {})}
         self._engine: AsyncEngine | None = None
         self._sessions: SessionFactory | None = None
         self._producer: AIOKafkaProducer | None = None
@@ -97,7 +100,7 @@ class Runtime:
             batch_size=s.outbox_batch_size,
         )
         self._relay_task = asyncio.create_task(self.relay.run(), name="outbox-relay")
-        if self.handlers and s.consumer_enabled:
+        if s.consumer_enabled:
             self.runner = ConsumerRunner(
                 bootstrap_servers=s.kafka_bootstrap_servers,
                 group_id=s.consumer_group,
@@ -140,9 +143,18 @@ class Runtime:
             checks["kafka"] = "ok"
         except Exception as exc:
             checks["kafka"] = f"unavailable: {type(exc).__name__}"
-        if self.handlers and self.settings.consumer_enabled:
+        if self.settings.consumer_enabled:
             checks["consumer"] = "ok" if self.runner and self.runner.running else "stopped"
         return checks
+
+    async def authenticate(self, key: str) -> Principal | None:
+        """The caller behind an API key: the bootstrap key, or one issued and not revoked."""
+        bootstrap = self.settings.bootstrap_api_key
+        principal = bootstrap_principal(key, bootstrap.get_secret_value() if bootstrap else None)
+        if principal is not None:
+            return principal
+        async with self.sessions() as session:
+            return await find_key(session, self.tables.api_keys, key)
 
     @contextlib.asynccontextmanager
     async def lifespan(self, app: FastAPI) -> AsyncIterator[None]:
@@ -195,6 +207,7 @@ def error_body(
 def install(app: FastAPI, runtime: Runtime) -> None:
     """Add health, readiness, metrics, error mapping and request timing to a service app."""
     app.state.runtime = runtime
+    app.state.authenticate = runtime.authenticate
 
     @app.get("/healthz", tags=["operations"], summary="Liveness: the process answers")
     async def healthz() -> dict[str, str]:
@@ -214,7 +227,10 @@ def install(app: FastAPI, runtime: Runtime) -> None:
     @app.exception_handler(HandoffError)
     async def handoff_error(request: Request, exc: HandoffError) -> JSONResponse:
         fields = [{"field": f.field, "message": f.message} for f in exc.fields]
-        return JSONResponse(error_body(exc.code, exc.message, fields), status_code=exc.status)
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
+        return JSONResponse(
+            error_body(exc.code, exc.message, fields), status_code=exc.status, headers=headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

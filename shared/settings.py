@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -26,6 +26,9 @@ class ServiceSettings(BaseSettings):
         default="127.0.0.1:9092",
         validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS"),
     )
+    bootstrap_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("HANDOFF_BOOTSTRAP_API_KEY")
+    )
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("HANDOFF_LOG_LEVEL"))
     run_migrations: bool = True
     consumer_enabled: bool = True
@@ -33,6 +36,13 @@ class ServiceSettings(BaseSettings):
     consumer_retry_backoff_seconds: float = Field(default=0.2, ge=0, le=60)
     outbox_poll_seconds: float = Field(default=0.5, gt=0, le=60)
     outbox_batch_size: int = Field(default=200, ge=1, le=5000)
+
+    @field_validator("bootstrap_api_key")
+    @classmethod
+    def _strong_bootstrap_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 24:
+            raise ValueError("HANDOFF_BOOTSTRAP_API_KEY must be at least 24 random characters")
+        return value
 
     @property
     def db_schema(self) -> str:

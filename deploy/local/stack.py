@@ -978,11 +978,30 @@ def database_url(cfg: StackConfig) -> str:
     return os.environ.get("DATABASE_URL") or cfg.local_database_url
 
 
+def bootstrap_api_key(cfg: StackConfig) -> str:
+    """The admin key every service accepts: HANDOFF_BOOTSTRAP_API_KEY, else one made once.
+
+    A made key is kept in ``<state>/bootstrap-api-key`` (readable by its owner only), so it
+    stays the same across ``down`` and ``up``.
+    """
+    given = os.environ.get("HANDOFF_BOOTSTRAP_API_KEY")
+    if given:
+        return given
+    path = cfg.state_dir / "bootstrap-api-key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write("hk_local_" + base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("="))
+    return path.read_text().strip()
+
+
 def service_env(cfg: StackConfig) -> dict[str, str]:
     """What a service needs to reach this stack (printed by `env`, added to each service)."""
     env = {
         "DATABASE_URL": database_url(cfg),
         "KAFKA_BOOTSTRAP_SERVERS": cfg.bootstrap,
+        "HANDOFF_BOOTSTRAP_API_KEY": bootstrap_api_key(cfg),
     }
     for name in SERVICES:
         env[f"{name.upper()}_PORT"] = str(cfg.service_port(name))
@@ -1301,6 +1320,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"{name:11} http://127.0.0.1:{cfg.service_port(name)}{note}")
             print(f"logs        {layout.logs}")
             print(f"env         python {sys.argv[0]} env --state-dir {layout.root}")
+            where = (
+                "HANDOFF_BOOTSTRAP_API_KEY"
+                if os.environ.get("HANDOFF_BOOTSTRAP_API_KEY")
+                else layout.root / "bootstrap-api-key"
+            )
+            print(f"API key     {bootstrap_api_key(cfg)}  (admin scope; from {where})")
         elif args.command == "down":
             down(args.state_dir, purge=args.purge)
         elif args.command == "status":

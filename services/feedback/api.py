@@ -8,7 +8,8 @@ from fastapi import APIRouter, Response, status
 
 from services.feedback import repository
 from services.feedback.schemas import CampaignKpisRead, KpisRead, OutcomeAccepted, OutcomeIn
-from shared.events import SalesOutcomeRecordedV1, new_event, utcnow
+from shared.auth import require
+from shared.events import SalesOutcomeRecordedV1, Scope, new_event, utcnow
 from shared.service import RuntimeDep, SessionDep
 
 router = APIRouter(prefix="/v1", tags=["feedback"])
@@ -25,6 +26,7 @@ _OUTCOME_NAMESPACE = uuid.UUID("5b8f3f9e-1d0c-4c55-9a43-6f1f3d1d2a10")
         200: {"description": "This outcome_id was already recorded; nothing changed"},
         422: {"description": "A field is invalid; the error names it"},
     },
+    dependencies=[require(Scope.SALES)],
 )
 async def post_outcome(
     body: OutcomeIn, session: SessionDep, runtime: RuntimeDep, response: Response
@@ -56,7 +58,12 @@ async def post_outcome(
     return OutcomeAccepted(outcome_id=outcome_id, status="accepted")
 
 
-@router.get("/kpis", response_model=KpisRead, summary="Lead-quality KPIs per campaign")
+@router.get(
+    "/kpis",
+    response_model=KpisRead,
+    summary="Lead-quality KPIs per campaign",
+    dependencies=[require(Scope.MARKETING)],
+)
 async def get_kpis(session: SessionDep, campaign_id: str | None = None) -> KpisRead:
     rows = await repository.campaign_kpis(session, campaign_id)
     return KpisRead(

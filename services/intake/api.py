@@ -9,7 +9,8 @@ from fastapi import APIRouter, status
 from services.intake import repository
 from services.intake.normalise import normalise
 from services.intake.schemas import LeadAccepted, LeadIn
-from shared.events import LeadCapturedV1, new_event, utcnow
+from shared.auth import require
+from shared.events import LeadCapturedV1, Scope, new_event, utcnow
 from shared.service import RuntimeDep, SessionDep
 
 router = APIRouter(prefix="/v1", tags=["leads"])
@@ -21,6 +22,7 @@ router = APIRouter(prefix="/v1", tags=["leads"])
     response_model=LeadAccepted,
     summary="Submit a lead from a server",
     responses={422: {"description": "A field is invalid; the error names it"}},
+    dependencies=[require(Scope.INGEST)],
 )
 async def submit_lead(body: LeadIn, session: SessionDep, runtime: RuntimeDep) -> LeadAccepted:
     """Store the lead and stage ``lead.captured.v1`` in the same transaction."""

@@ -6,10 +6,12 @@ from fastapi import APIRouter
 
 from services.routing import repository
 from services.routing.schemas import AssignmentRead
+from shared.auth import require
 from shared.errors import NotFound
+from shared.events import Scope
 from shared.service import SessionDep
 
-router = APIRouter(prefix="/v1", tags=["assignments"])
+router = APIRouter(prefix="/v1", tags=["assignments"], dependencies=[require(Scope.SALES)])
 
 
 @router.get(

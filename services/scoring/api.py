@@ -7,10 +7,12 @@ from fastapi import APIRouter, Request
 from services.scoring import repository
 from services.scoring.schemas import RulesRead, ScoreRead
 from services.scoring.scorer import RuleSet
+from shared.auth import require
 from shared.errors import NotFound
+from shared.events import Scope
 from shared.service import SessionDep
 
-router = APIRouter(prefix="/v1", tags=["scores"])
+router = APIRouter(prefix="/v1", tags=["scores"], dependencies=[require(Scope.SALES)])
 
 
 @router.get(

@@ -111,6 +111,15 @@ class Reason(_Part):
     points: float
 
 
+class Scope(StrEnum):
+    """What an API key may do; ``admin`` may do everything."""
+
+    INGEST = "ingest"
+    SALES = "sales"
+    MARKETING = "marketing"
+    ADMIN = "admin"
+
+
 class OutcomeStatus(StrEnum):
     """What sales reports about a lead, in the order a lead normally moves."""
 
@@ -294,6 +303,59 @@ class LeadErasedV1(EventData):
     lead_id: str
     erased_at: datetime
     requested_by: str | None = None
+
+
+@register
+class LeadTouchedV1(EventData):
+    """A known lead submitted again within the duplicate window: a new touch, not a new lead."""
+
+    event_type = "lead.touched.v1"
+    topic = topics.LEADS_CAPTURED
+
+    lead_id: str
+    touched_at: datetime
+    touches: int = Field(ge=2)
+    lead: Lead
+    form_id: str | None = None
+
+
+@register
+class CampaignCapacityWarnedV1(EventData):
+    """A campaign's expected hot leads exceed what its sales team can accept within the SLA."""
+
+    event_type = "campaign.capacity_warned.v1"
+    topic = topics.MARKETING_CAMPAIGNS
+
+    campaign_id: str
+    team: str
+    expected_hot_leads: int
+    capacity: int
+    message: str
+
+
+@register
+class ApiKeyIssuedV1(EventData):
+    """An API key was created; services store only its hash. Subject: the key id."""
+
+    event_type = "api_key.issued.v1"
+    topic = topics.AUTH_API_KEYS
+
+    key_id: str
+    name: str
+    scopes: tuple[Scope, ...]
+    key_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+    issued_at: datetime
+
+
+@register
+class ApiKeyRevokedV1(EventData):
+    """An API key stops working everywhere. Subject: the key id."""
+
+    event_type = "api_key.revoked.v1"
+    topic = topics.AUTH_API_KEYS
+
+    key_id: str
+    revoked_at: datetime
 
 
 def example_lead(**overrides: Any) -> Lead:

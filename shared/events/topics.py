@@ -10,6 +10,7 @@ SALES_OUTCOMES = "sales.outcomes"
 MARKETING_CAMPAIGNS = "marketing.campaigns"
 MARKETING_LEAD_QUALITY = "marketing.lead_quality"
 LEADS_ERASED = "leads.erased"
+AUTH_API_KEYS = "auth.api_keys"
 
 DLQ_SUFFIX = ".dlq"
 
@@ -38,6 +39,8 @@ _MAIN: tuple[TopicSpec, ...] = (
     TopicSpec(MARKETING_CAMPAIGNS, 1),
     TopicSpec(MARKETING_LEAD_QUALITY, 1),
     TopicSpec(LEADS_ERASED, 3),
+    # Kept forever: a new instance or service rebuilds its key table from the beginning.
+    TopicSpec(AUTH_API_KEYS, 1, retention_ms=-1),
 )
 
 TOPICS: tuple[TopicSpec, ...] = _MAIN + tuple(TopicSpec(dlq_topic(t.name), 1) for t in _MAIN)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -17,6 +18,7 @@ from tests.conftest import ROOT, Stack
 from tests.support import free_port
 
 SERVICES = ("intake", "scoring", "routing", "feedback")
+ADMIN_KEY = "hk_test_" + secrets.token_urlsafe(32)
 
 
 def _ready(url: str) -> bool:
@@ -36,6 +38,11 @@ class Services:
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     @property
+    def admin(self) -> dict[str, str]:
+        """Headers carrying the bootstrap (admin) key."""
+        return {"Authorization": f"Bearer {ADMIN_KEY}"}
+
+    @property
     def urls(self) -> dict[str, str]:
         return {name: f"http://127.0.0.1:{port}" for name, port in self.ports.items()}
 
@@ -47,6 +54,7 @@ class Services:
         env |= {
             "DATABASE_URL": self.stack.database_url,
             "KAFKA_BOOTSTRAP_SERVERS": self.stack.bootstrap,
+            "HANDOFF_BOOTSTRAP_API_KEY": ADMIN_KEY,
             f"{name.upper()}_PORT": str(self.ports[name]),
         }
         with self.log(name).open("ab") as log:

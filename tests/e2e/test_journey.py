@@ -29,7 +29,7 @@ LEAD = {
 async def test_a_lead_is_captured_scored_routed_and_its_outcome_reaches_the_kpis(
     stack: Stack, services: Services, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    async with httpx.AsyncClient(timeout=10) as http:
+    async with httpx.AsyncClient(timeout=10, headers=services.admin) as http:
         started = time.perf_counter()
         response = await http.post(f"{services.urls['intake']}/v1/leads", json=LEAD)
         assert response.status_code == 202, response.text
@@ -83,7 +83,7 @@ async def test_a_lead_is_captured_scored_routed_and_its_outcome_reaches_the_kpis
 async def test_bad_input_gets_a_422_naming_each_field_and_changes_nothing(
     services: Services,
 ) -> None:
-    async with httpx.AsyncClient(timeout=10) as http:
+    async with httpx.AsyncClient(timeout=10, headers=services.admin) as http:
         before = (await http.get(f"{services.urls['feedback']}/v1/kpis")).json()
         bad = {"contact": {"email": "not-an-email"}, "company": {"size": -3}, "score": 99}
         response = await http.post(f"{services.urls['intake']}/v1/leads", json=bad)
@@ -106,7 +106,7 @@ async def test_bad_input_gets_a_422_naming_each_field_and_changes_nothing(
 
 
 async def test_an_outcome_sent_twice_counts_once(services: Services) -> None:
-    async with httpx.AsyncClient(timeout=10) as http:
+    async with httpx.AsyncClient(timeout=10, headers=services.admin) as http:
         body = {"outcome_id": f"crm-{uuid.uuid4()}", "lead_id": "lead-x", "status": "contacted"}
         first = await http.post(f"{services.urls['feedback']}/v1/outcomes", json=body)
         second = await http.post(f"{services.urls['feedback']}/v1/outcomes", json=body)
@@ -116,7 +116,7 @@ async def test_an_outcome_sent_twice_counts_once(services: Services) -> None:
 
 def test_every_service_exposes_health_and_metrics(services: Services) -> None:
     for name, url in services.urls.items():
-        assert httpx.get(f"{url}/healthz").json() == {"status": "ok"}, name
+        assert httpx.get(f"{url}/healthz").json() == {"status": "ok"}, name  # no key needed
         ready = httpx.get(f"{url}/readyz").json()
         assert ready["status"] == "ready", (name, ready)
         metrics = httpx.get(f"{url}/metrics").text

@@ -23,7 +23,7 @@ async def test_a_service_stopped_with_sigterm_exits_cleanly_and_loses_nothing(
     log = services.log("routing").read_text()
     assert "Application shutdown complete" in log
 
-    async with httpx.AsyncClient(timeout=10) as http:
+    async with httpx.AsyncClient(timeout=10, headers=services.admin) as http:
         lead_ids = []
         for i in range(5):
             body = {"contact": {"email": f"restart-{i}@example.org"}}

@@ -26,6 +26,7 @@ def test_every_topic_of_the_design_has_an_event_and_a_dead_letter_topic() -> Non
         "marketing.campaigns",
         "marketing.lead_quality",
         "leads.erased",
+        "auth.api_keys",
     }
     assert design <= names
     assert {m.topic for m in registry().values()} == design
