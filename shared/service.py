@@ -30,6 +30,7 @@ from shared import metrics
 from shared.auth import Principal, bootstrap_principal, find_key, key_handlers
 from shared.db import SessionFactory, asyncpg_dsn, create_engine, session_factory
 from shared.errors import HandoffError, Unauthenticated
+from shared.http import BodyLimit, install_outage_handlers
 from shared.kafka.producer import create_producer
 from shared.kafka.retry import RetryPolicy
 from shared.kafka.runner import ConsumerRunner, Handler
@@ -205,8 +206,10 @@ def error_body(
 
 
 def install(app: FastAPI, runtime: Runtime) -> None:
-    """Add health, readiness, metrics, error mapping and request timing to a service app."""
+    """Add health, readiness, metrics, error mapping, body limit and timing to a service app."""
     app.state.runtime = runtime
+    app.add_middleware(BodyLimit, max_bytes=runtime.settings.max_body_bytes)
+    install_outage_handlers(app)
     app.state.authenticate = runtime.authenticate
 
     @app.get("/healthz", tags=["operations"], summary="Liveness: the process answers")

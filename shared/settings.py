@@ -30,6 +30,7 @@ class ServiceSettings(BaseSettings):
         default=None, validation_alias=AliasChoices("HANDOFF_BOOTSTRAP_API_KEY")
     )
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("HANDOFF_LOG_LEVEL"))
+    max_body_bytes: int = Field(default=65_536, ge=1024, le=10_000_000)
     run_migrations: bool = True
     consumer_enabled: bool = True
     consumer_max_retries: int = Field(default=3, ge=0, le=20)

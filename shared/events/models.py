@@ -27,53 +27,53 @@ class _Part(BaseModel):
 class Contact(_Part):
     """Who the lead is; ``email`` is lower-cased by intake."""
 
-    email: str
-    first_name: str | None = None
-    last_name: str | None = None
-    phone: str | None = None
-    job_title: str | None = None
+    email: str = Field(max_length=254)
+    first_name: str | None = Field(default=None, max_length=100)
+    last_name: str | None = Field(default=None, max_length=100)
+    phone: str | None = Field(default=None, max_length=40)
+    job_title: str | None = Field(default=None, max_length=150)
 
 
 class Company(_Part):
     """The lead's organisation; ``country`` is an ISO 3166-1 alpha-2 code."""
 
-    name: str | None = None
-    domain: str | None = None
-    size: int | None = Field(default=None, ge=0, description="employees")
-    industry: str | None = None
-    country: str | None = None
-    region: str | None = None
+    name: str | None = Field(default=None, max_length=200)
+    domain: str | None = Field(default=None, max_length=253)
+    size: int | None = Field(default=None, ge=0, le=10_000_000, description="employees")
+    industry: str | None = Field(default=None, max_length=100)
+    country: str | None = Field(default=None, max_length=2)
+    region: str | None = Field(default=None, max_length=100)
 
 
 class Interest(_Part):
     """What the lead asked about and through which kind of form."""
 
-    product: str | None = None
-    form_type: str | None = None
-    message: str | None = None
+    product: str | None = Field(default=None, max_length=100)
+    form_type: str | None = Field(default=None, max_length=50)
+    message: str | None = Field(default=None, max_length=5000)
 
 
 class Attribution(_Part):
     """Where the lead came from, so marketing can be credited per campaign, channel and source."""
 
-    channel: str | None = None
-    source: str | None = None
-    campaign_id: str | None = None
-    utm_source: str | None = None
-    utm_medium: str | None = None
-    utm_campaign: str | None = None
-    utm_term: str | None = None
-    utm_content: str | None = None
-    landing_page: str | None = None
-    referrer: str | None = None
+    channel: str | None = Field(default=None, max_length=100)
+    source: str | None = Field(default=None, max_length=100)
+    campaign_id: str | None = Field(default=None, max_length=100)
+    utm_source: str | None = Field(default=None, max_length=200)
+    utm_medium: str | None = Field(default=None, max_length=200)
+    utm_campaign: str | None = Field(default=None, max_length=200)
+    utm_term: str | None = Field(default=None, max_length=200)
+    utm_content: str | None = Field(default=None, max_length=200)
+    landing_page: str | None = Field(default=None, max_length=2000)
+    referrer: str | None = Field(default=None, max_length=2000)
 
 
 class Behaviour(_Part):
     """What the lead did on the company's sites before submitting."""
 
-    visits: int | None = Field(default=None, ge=0)
-    pages_viewed: float | None = Field(default=None, ge=0)
-    time_on_site_seconds: int | None = Field(default=None, ge=0)
+    visits: int | None = Field(default=None, ge=0, le=1_000_000)
+    pages_viewed: float | None = Field(default=None, ge=0, le=1_000_000)
+    time_on_site_seconds: int | None = Field(default=None, ge=0, le=100_000_000)
     last_activity_at: datetime | None = None
 
 
@@ -93,7 +93,7 @@ class Lead(_Part):
     attribution: Attribution = Attribution()
     behaviour: Behaviour = Behaviour()
     consent: Consent = Consent()
-    extra: dict[str, JsonScalar] = Field(default_factory=dict)
+    extra: dict[str, JsonScalar] = Field(default_factory=dict, max_length=50)
 
 
 class Priority(StrEnum):
