@@ -60,6 +60,7 @@ class ModelRead(BaseModel):
     config_version: str | None
     outcomes_learned: int
     holdout_size: int
+    examples: int
     auc: float | None
     rules_auc: float | None
     calibration: list[CalibrationBinRead]
