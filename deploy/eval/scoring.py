@@ -251,7 +251,8 @@ def main(argv: list[str] | None = None) -> int:
         if not all(given) or not key:
             parser.error("a running stack needs --intake-url, --scoring-url, --feedback-url "
                          "and --api-key (or HANDOFF_BOOTSTRAP_API_KEY)")  # fmt: skip
-        urls = Urls(*(u.rstrip("/") for u in given), key)  # type: ignore[union-attr]
+        intake, scoring, feedback = (str(u).rstrip("/") for u in given)
+        urls = Urls(intake, scoring, feedback, key)
         result = asyncio.run(evaluate(urls, train, test, args.timeout))
     else:
         with own_stack(args) as urls:

@@ -28,9 +28,10 @@ def in_holdout(lead_id: str, percent: int) -> bool:
     return bucket < percent
 
 
-def model_version(model: learner.LogisticModel, examples: int) -> str:
-    raw = json.dumps([model.intercept, sorted(model.weights.items())]).encode()
-    return f"logreg-{examples}-{hashlib.sha256(raw).hexdigest()[:10]}"
+def model_version(model: learner.LogisticModel, learned: int, data: str) -> str:
+    """Names the weights and the data they were measured on, so every refit is a new row."""
+    raw = json.dumps([model.intercept, sorted(model.weights.items()), data]).encode()
+    return f"logreg-{learned}-{hashlib.sha256(raw).hexdigest()[:10]}"
 
 
 def train(
@@ -63,8 +64,10 @@ def train(
     rules_scores = [float(score_lead(lead, rules).rules_score) for lead, _, _ in holdout]
     auc = learner.roc_auc(probabilities, labels)
     rules_auc = learner.roc_auc(rules_scores, labels)
+    data_through = max(e.updated_at for e in examples)
+    data = f"{len(examples)}@{data_through.isoformat()}/{rules.config_version}"
     return StoredModel(
-        version=model_version(model, len(train_labels)),
+        version=model_version(model, len(train_labels), data),
         created_at=now,
         config_version=rules.config_version,
         model=model,
@@ -74,5 +77,5 @@ def train(
         rules_auc=None if rules_auc is None else round(rules_auc, 4),
         calibration=[asdict(b) for b in learner.calibration(probabilities, labels)],
         examples=len(examples),
-        data_through=max(e.updated_at for e in examples),
+        data_through=data_through,
     )
