@@ -1,4 +1,4 @@
-"""Scoring learns from outcomes on the real database: an outcome changes the model and a later score.
+"""Scoring learns from outcomes on the real database: an outcome changes the model and scores.
 
 Each test removes what it wrote (its leads, outcomes, staged events and the models it
 trained), so nothing reaches the scoring service the end-to-end tests start on this database.
