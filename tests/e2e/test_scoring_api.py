@@ -25,7 +25,8 @@ async def test_rules_are_validated_versioned_and_changed_only_by_admins(
         refused = await http.post(f"{url}/v1/rules", json=bad)
         assert refused.status_code == 422
         assert [f["field"] for f in refused.json()["error"]["fields"]] == ["priority"]
-        unauthenticated = await httpx.AsyncClient().post(f"{url}/v1/rules", json=body)
+        async with httpx.AsyncClient(timeout=10) as anonymous:
+            unauthenticated = await anonymous.post(f"{url}/v1/rules", json=body)
         assert unauthenticated.status_code == 401
 
         created = await http.post(f"{url}/v1/rules", params={"activate": "false"}, json=body)
@@ -54,4 +55,6 @@ async def test_the_model_report_names_version_size_and_quality(services: Service
     assert isinstance(report["holdout_size"], int)
     assert report["auc"] is None or 0 <= report["auc"] <= 1
     assert isinstance(report["calibration"], list)
-    assert httpx.get(f"{services.urls['scoring']}/v1/model").status_code == 401
+    async with httpx.AsyncClient(timeout=10) as anonymous:
+        refused = await anonymous.get(f"{services.urls['scoring']}/v1/model")
+    assert refused.status_code == 401

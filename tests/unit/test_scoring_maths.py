@@ -60,7 +60,8 @@ def test_thresholds_are_inclusive_lower_bounds(rules: RuleSet) -> None:
     assert priority_of(hot - 1, rules) is Priority.WARM
     assert priority_of(warm, rules) is Priority.WARM
     assert priority_of(warm - 1, rules) is Priority.COLD
-    assert [grade_of(rules.grades[g], rules) for g in "ABC"] == ["A", "B", "C"]
+    grades = rules.grades
+    assert [grade_of(grades[g], rules) for g in ("A", "B", "C")] == ["A", "B", "C"]
     assert grade_of(rules.grades["C"] - 1, rules) == "D"
 
 
