@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 STACK := $(PY) deploy/local/stack.py
 
-.PHONY: help up down status logs test test-unit lint format venv clean
+.PHONY: help up down status logs test test-unit lint format venv clean eval-scoring
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -47,6 +47,10 @@ test: lint ## lint, then unit, integration and end-to-end tests on a stack of th
 
 test-unit: $(STAMP) ## only the tests that need no broker or database
 	$(VENV)/bin/pytest tests/unit
+
+eval-scoring: $(STAMP) ## replay TRAIN=leads.csv [TEST=leads.csv] through the services; print rules and learned ROC AUC
+	@test -n "$(TRAIN)" || { echo "usage: make eval-scoring TRAIN=leads.csv [TEST=leads.csv] [EVAL_ARGS='--pg-port ...']"; exit 2; }
+	$(PY) -m deploy.eval.scoring --train "$(TRAIN)" $(if $(TEST),--test "$(TEST)") $(EVAL_ARGS)
 
 clean: ## remove the virtualenv and caches (not the stack's data: see `make down`)
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -138,11 +138,13 @@ _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: 
 Authenticator = Callable[[str], Awaitable[Principal | None]]
 
 
-def require(scope: Scope) -> Any:
-    """A dependency admitting callers whose key has ``scope`` (or ``admin``).
+def require(*scopes: Scope) -> Any:
+    """A dependency admitting callers whose key has one of ``scopes`` (or ``admin``).
 
-    401 when the key is missing or unknown, 403 when it lacks the scope.
+    401 when the key is missing or unknown, 403 when it lacks every one of the scopes.
     """
+    if not scopes:
+        raise ValueError("require() needs at least one scope")
 
     async def dependency(
         request: Request,
@@ -154,8 +156,9 @@ def require(scope: Scope) -> Any:
         principal = await authenticate(credentials.credentials)
         if principal is None:
             raise Unauthenticated("unknown or revoked API key")
-        if not principal.allows(scope):
-            raise Forbidden(f"this key lacks the '{scope.value}' scope")
+        if not any(principal.allows(scope) for scope in scopes):
+            names = "' or '".join(scope.value for scope in scopes)
+            raise Forbidden(f"this key lacks the '{names}' scope")
         return principal
 
     return Depends(dependency)

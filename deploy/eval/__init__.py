@@ -1,0 +1,1 @@
+"""Evaluation commands that replay real data sets through the running services."""
