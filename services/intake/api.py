@@ -1,40 +1,173 @@
-"""Intake's HTTP API: the public edge where leads enter Handoff."""
+"""Intake's server-facing API: leads from servers (JSON, API key) and campaign briefs."""
 
 from __future__ import annotations
 
-import uuid
+from datetime import timedelta
+from typing import Annotated
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Header, Request, Response, status
 
 from services.intake import repository
+from services.intake.capture import capture, replay, request_hash
 from services.intake.normalise import normalise
-from services.intake.schemas import LeadAccepted, LeadIn
-from shared.auth import require
-from shared.events import LeadCapturedV1, Scope, new_event, utcnow
+from services.intake.schemas import CampaignIn, CampaignRead, LeadAccepted, LeadIn
+from services.intake.settings import Settings
+from shared.auth import Principal, require
+from shared.errors import Conflict, NotFound
+from shared.events import CampaignBriefedV1, Scope, new_event
 from shared.service import RuntimeDep, SessionDep
 
-router = APIRouter(prefix="/v1", tags=["leads"])
+router = APIRouter(prefix="/v1")
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="Retry with the same key and body to get the first answer back",
+    ),
+]
+JSON = "application/json"
+
+
+def intake_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 @router.post(
     "/leads",
+    tags=["leads"],
     status_code=status.HTTP_202_ACCEPTED,
     response_model=LeadAccepted,
     summary="Submit a lead from a server",
-    responses={422: {"description": "A field is invalid; the error names it"}},
-    dependencies=[require(Scope.INGEST)],
+    responses={
+        200: {"description": "A known lead submitted again within the window: a new touch"},
+        401: {"description": "No or unknown API key"},
+        403: {"description": "The key lacks the ingest scope"},
+        413: {"description": "Body over the size limit"},
+        422: {"description": "Invalid field(s), each named; or an Idempotency-Key reused"},
+        503: {"description": "Database unavailable; nothing stored, retry"},
+    },
 )
-async def submit_lead(body: LeadIn, session: SessionDep, runtime: RuntimeDep) -> LeadAccepted:
-    """Store the lead and stage ``lead.captured.v1`` in the same transaction."""
+async def submit_lead(
+    body: LeadIn,
+    request: Request,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: Annotated[Principal, require(Scope.INGEST)],
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Store the lead and stage ``lead.captured.v1`` (or ``lead.touched.v1``) atomically."""
+    settings = intake_settings(request)
     lead = normalise(body)
-    lead_id = uuid.uuid4()
-    captured_at = utcnow()
-    event = new_event(
-        LeadCapturedV1(lead_id=str(lead_id), captured_at=captured_at, lead=lead),
-        subject=str(lead_id),
-        source=runtime.settings.event_source,
-    )
+    raw = await request.body()
     async with session.begin():
-        await repository.add_lead(session, lead_id=lead_id, data=lead, captured_at=captured_at)
-        await runtime.outbox.add(session, event)
-    return LeadAccepted(lead_id=lead_id, captured_at=captured_at)
+        if idempotency_key is not None:
+            prior = await replay(
+                session,
+                scope=f"key:{principal.key_id}",
+                key=idempotency_key,
+                body_hash=request_hash(raw),
+                ttl=timedelta(hours=settings.idempotency_ttl_hours),
+            )
+            if prior is not None:
+                return Response(
+                    prior.body,
+                    status_code=prior.status,
+                    media_type=JSON,
+                    headers={"Idempotent-Replayed": "true"},
+                )
+        captured = await capture(
+            session,
+            runtime.outbox,
+            lead=lead,
+            source=settings.event_source,
+            window=timedelta(days=settings.duplicate_window_days),
+            source_key_id=principal.key_id,
+        )
+        answer = (
+            LeadAccepted(
+                lead_id=captured.lead_id,
+                captured_at=captured.captured_at,
+                status=captured.status,
+                touches=captured.touches,
+            )
+            .model_dump_json()
+            .encode()
+        )
+        code = status.HTTP_202_ACCEPTED if captured.status == "accepted" else status.HTTP_200_OK
+        if idempotency_key is not None:
+            await repository.store_response(
+                session,
+                scope=f"key:{principal.key_id}",
+                key=idempotency_key,
+                request_hash=request_hash(raw),
+                status=code,
+                body=answer,
+            )
+    return Response(answer, status_code=code, media_type=JSON)
+
+
+@router.post(
+    "/campaigns",
+    tags=["campaigns"],
+    status_code=status.HTTP_201_CREATED,
+    response_model=CampaignRead,
+    dependencies=[require(Scope.MARKETING)],
+    responses={
+        200: {"description": "The same brief again: nothing changed"},
+        409: {"description": "A different brief already has this id"},
+    },
+)
+async def register_campaign(
+    body: CampaignIn, request: Request, session: SessionDep, runtime: RuntimeDep, response: Response
+) -> CampaignRead:
+    """Register a campaign before launch; routing and sales tools hear of it on Kafka."""
+    brief = body.model_dump(mode="json")
+    async with session.begin():
+        if not await repository.add_campaign(session, body.id, brief):
+            existing = await repository.get_campaign(session, body.id)
+            if existing.brief != brief:
+                raise Conflict(f"campaign {body.id} exists with a different brief")
+            response.status_code = status.HTTP_200_OK
+            return CampaignRead(**existing.brief, created_at=existing.created_at)
+        briefed = CampaignBriefedV1(
+            campaign_id=body.id,
+            name=body.name,
+            offer=body.offer,
+            channel=body.channel,
+            starts_on=body.starts_on,
+            ends_on=body.ends_on,
+            expected_leads=body.expected_leads,
+            budget=body.cost,
+            currency=body.currency,
+        )
+        source = intake_settings(request).event_source
+        await runtime.outbox.add(session, new_event(briefed, subject=body.id, source=source))
+        created = await repository.get_campaign(session, body.id)
+    return CampaignRead(**brief, created_at=created.created_at)
+
+
+@router.get(
+    "/campaigns",
+    tags=["campaigns"],
+    response_model=list[CampaignRead],
+    dependencies=[require(Scope.MARKETING)],
+)
+async def list_campaigns(session: SessionDep) -> list[CampaignRead]:
+    rows = await repository.list_campaigns(session)
+    return [CampaignRead(**r.brief, created_at=r.created_at) for r in rows]
+
+
+@router.get(
+    "/campaigns/{campaign_id}",
+    tags=["campaigns"],
+    response_model=CampaignRead,
+    dependencies=[require(Scope.MARKETING)],
+    responses={404: {"description": "No such campaign"}},
+)
+async def get_campaign(campaign_id: str, session: SessionDep) -> CampaignRead:
+    row = await repository.get_campaign(session, campaign_id)
+    if row is None:
+        raise NotFound(f"no campaign {campaign_id}")
+    return CampaignRead(**row.brief, created_at=row.created_at)

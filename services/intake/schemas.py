@@ -6,10 +6,26 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    ModelWrapValidatorHandler,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from services.intake.fields import (
+    custom_field_problems,
+    normalise_country,
+    normalise_email,
+    plausible_phone,
+)
 from shared.events import Attribution, Behaviour, Company, Consent, Contact, Interest
 from shared.events.models import JsonScalar
 
@@ -21,6 +37,18 @@ class ContactIn(Contact):
 
     email: str = Field(min_length=3, max_length=254, examples=["ada@example.com"])
 
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        return normalise_email(value)
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        if value is not None and not plausible_phone(value):
+            raise ValueError("not a phone number")
+        return value
+
 
 class CompanyIn(Company):
     model_config = _STRICT
@@ -28,6 +56,11 @@ class CompanyIn(Company):
     country: str | None = Field(
         default=None, max_length=100, description="ISO 3166 code or English name"
     )
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, value: str | None) -> str | None:
+        return normalise_country(value) if value else None
 
 
 class InterestIn(Interest):
@@ -75,6 +108,39 @@ class LeadIn(BaseModel):
     behaviour: BehaviourIn = BehaviourIn()
     consent: ConsentIn = ConsentIn()
     extra: dict[str, JsonScalar] = Field(default_factory=dict, max_length=50)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _custom_fields(cls, data: Any, handler: ModelWrapValidatorHandler[LeadIn]) -> LeadIn:
+        """Report refused top-level fields together with every other bad field."""
+        problems = custom_field_problems(data) if isinstance(data, dict) else []
+        try:
+            lead = handler(data)
+        except ValidationError as exc:
+            if not problems:
+                raise
+            raise _combined(cls.__name__, exc.errors(), problems, data) from None
+        if problems:
+            raise _combined(cls.__name__, [], problems, data)
+        return lead
+
+
+def _combined(
+    title: str, errors: list[Any], problems: list[tuple[str, str]], data: dict[str, Any]
+) -> ValidationError:
+    details: list[InitErrorDetails] = [
+        {"type": e["type"], "loc": e["loc"], "input": e["input"], "ctx": e.get("ctx", {})}
+        for e in errors
+    ]
+    details += [
+        {
+            "type": PydanticCustomError("refused_field", message),
+            "loc": (name,),
+            "input": data.get(name),
+        }
+        for name, message in problems
+    ]
+    return ValidationError.from_exception_data(title, details)
 
 
 class LeadAccepted(BaseModel):

@@ -1,13 +1,8 @@
 import pytest
 from pydantic import ValidationError
 
-from services.intake.normalise import (
-    normalise,
-    normalise_country,
-    normalise_email,
-    normalise_form,
-    normalise_phone,
-)
+from services.intake.fields import normalise_country, normalise_email, normalise_phone
+from services.intake.normalise import normalise, normalise_form
 from services.intake.schemas import FormConfig, LeadIn
 from shared.errors import InvalidInput
 
@@ -64,22 +59,32 @@ def test_unknown_top_level_fields_are_kept_as_custom_fields() -> None:
 
 
 def test_fields_handoff_owns_are_refused() -> None:
-    with pytest.raises(InvalidInput) as caught:
-        normalise(lead(score=99, owner="me"))
-    assert {f.field for f in caught.value.fields} == {"score", "owner"}
+    with pytest.raises(ValidationError) as caught:
+        lead(score=99, owner="me", nested={"a": 1})
+    messages = {e["loc"][0]: e["msg"] for e in caught.value.errors()}
+    assert messages == {
+        "score": "set by Handoff, not by clients",
+        "owner": "set by Handoff, not by clients",
+        "nested": "custom fields take a single value",
+    }
 
 
 def test_every_bad_field_is_named_at_once() -> None:
-    with pytest.raises(InvalidInput) as caught:
-        normalise(
-            LeadIn.model_validate(
-                {"contact": {"email": "not-an-email", "phone": "no"}, "company": {"country": "Xx"}}
-            )
+    with pytest.raises(ValidationError) as caught:
+        LeadIn.model_validate(
+            {
+                "contact": {"email": "not-an-email", "phone": "no"},
+                "company": {"country": "Xx", "size": -1},
+                "status": "won",
+            }
         )
-    assert {f.field for f in caught.value.fields} == {
+    named = {".".join(str(p) for p in e["loc"]) for e in caught.value.errors()}
+    assert named == {
         "contact.email",
-        "company.country",
         "contact.phone",
+        "company.country",
+        "company.size",
+        "status",
     }
 
 
