@@ -8,8 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Response, status
 from pydantic import ValidationError
 
-from services.feedback import repository
-from services.feedback.recording import count_stored, normalised, record_outcomes
+from services.feedback import metrics, repository
+from services.feedback.recording import count_stored, field_errors, normalised, record_outcomes
 from services.feedback.schemas import (
     OutcomeAccepted,
     OutcomeIn,
@@ -45,8 +45,9 @@ _OUTCOMES_BODY = {
 }
 
 
-def _parse(payload: Any, max_batch: int) -> tuple[list[OutcomeIn], list[str]]:
-    """One outcome or a list of them; errors name ``<index>.<field>`` in a list."""
+def _parse(payload: Any, settings: Settings) -> tuple[list[SalesOutcomeRecordedV1], list[str]]:
+    """One outcome or a list of them; errors name ``<index>.<field>`` in a list, all at once."""
+    max_batch = settings.max_batch
     batch = isinstance(payload, list)
     raw = payload if batch else [payload]
     if batch and not 1 <= len(raw) <= max_batch:
@@ -54,16 +55,19 @@ def _parse(payload: Any, max_batch: int) -> tuple[list[OutcomeIn], list[str]]:
             "invalid batch", [FieldError("body", f"send 1 to {max_batch} outcomes at once")]
         )
     prefixes = [f"{i}." if batch else "" for i in range(len(raw))]
-    parsed: list[OutcomeIn] = []
+    parsed: list[SalesOutcomeRecordedV1] = []
     errors: list[FieldError] = []
     for item, prefix in zip(raw, prefixes, strict=True):
         try:
-            parsed.append(OutcomeIn.model_validate(item))
+            parsed.append(_recorded(OutcomeIn.model_validate(item)))
         except ValidationError as exc:
             for err in exc.errors():
                 name = ".".join(str(p) for p in err["loc"])
                 errors.append(FieldError((prefix + name).rstrip(".") or "body", err["msg"]))
+            continue
+        errors.extend(field_errors(parsed[-1:], [prefix], settings))
     if errors:
+        metrics.OUTCOMES_REJECTED.labels("api", "field").inc()
         raise InvalidInput("invalid outcome: " + ", ".join(e.field for e in errors), errors)
     return parsed, prefixes
 
@@ -107,8 +111,7 @@ async def post_outcomes(
     ``lost`` close a lead, and only an outcome with ``"reopens": true`` may follow them.
     """
     settings: Settings = runtime.settings  # type: ignore[assignment]
-    bodies, prefixes = _parse(payload, settings.max_batch)
-    items = [_recorded(b) for b in bodies]
+    items, prefixes = _parse(payload, settings)
     async with session.begin():
         stored = await record_outcomes(
             session, items, settings=settings, path="api", prefixes=prefixes

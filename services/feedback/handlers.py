@@ -41,8 +41,10 @@ async def on_outcome_recorded(
     """
     try:
         stored = await record_outcomes(ctx.session, [event.data], settings=settings, path="kafka")
-    except Conflict as exc:
-        raise InvalidInput(exc.message, exc.fields) from exc
+    except (Conflict, InvalidInput) as exc:
+        # The dead-letter header carries only the message, so it spells out every field.
+        why = "; ".join(f"{f.field}: {f.message}" for f in exc.fields)
+        raise InvalidInput(f"{exc.message}: {why}", exc.fields) from exc
     count_stored([event.data], stored, "kafka")
 
 

@@ -21,7 +21,7 @@ from shared.service import RuntimeDep, SessionDep
 
 router = APIRouter(prefix="/v1", tags=["feedback"])
 
-_NAME = Query(default=None, min_length=1, max_length=100)
+_NAME = Query(min_length=1, max_length=100)
 
 
 def lead_filter(

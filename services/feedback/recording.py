@@ -33,15 +33,7 @@ async def record_outcomes(
     prefixes = prefixes or [""] * len(items)
     items = [normalised(i) for i in items]
     entries = [repository.entry_of(i) for i in items]
-    bad = [
-        FieldError(prefix + name, message)
-        for entry, prefix in zip(entries, prefixes, strict=True)
-        for name, message in field_problems(
-            entry,
-            reporting_currency=settings.reporting_currency,
-            rates=settings.exchange_rates,
-        )
-    ]
+    bad = field_errors(items, prefixes, settings)
     if bad:
         metrics.OUTCOMES_REJECTED.labels(path, "field").inc()
         raise InvalidInput("invalid outcome: " + ", ".join(f.field for f in bad), bad)
@@ -95,3 +87,18 @@ def normalised(item: SalesOutcomeRecordedV1) -> SalesOutcomeRecordedV1:
     if item.status is OutcomeStatus.DISQUALIFIED and item.reason:
         return item.model_copy(update={"reason": normalise_reason(item.reason)})
     return item
+
+
+def field_errors(
+    items: Sequence[SalesOutcomeRecordedV1], prefixes: Sequence[str], settings: Settings
+) -> list[FieldError]:
+    """What each outcome's status requires and lacks, named ``<prefix><field>``."""
+    return [
+        FieldError(prefix + name, message)
+        for item, prefix in zip(items, prefixes, strict=True)
+        for name, message in field_problems(
+            repository.entry_of(item),
+            reporting_currency=settings.reporting_currency,
+            rates=settings.exchange_rates,
+        )
+    ]
