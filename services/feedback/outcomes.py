@@ -163,7 +163,12 @@ def summarise(
 def to_reporting(
     amount: Decimal, currency: str | None, reporting_currency: str, rates: Mapping[str, Decimal]
 ) -> Decimal:
-    """An amount in the reporting currency (rates are reporting units per foreign unit)."""
+    """An amount in the reporting currency (rates are reporting units per foreign unit).
+
+    Input without a rate is refused, so a missing rate means one was removed from the
+    configuration since: such amounts count as 0 rather than failing every report.
+    """
     if currency is None or currency == reporting_currency:
         return amount
-    return amount * rates[currency]
+    rate = rates.get(currency)
+    return amount * rate if rate is not None else Decimal(0)

@@ -89,3 +89,8 @@ def test_summary_of_a_reopened_lead_that_was_won_in_euros() -> None:
 def test_summary_of_a_lead_without_outcomes() -> None:
     h = summarise([], reporting_currency="USD", rates=RATES)
     assert not h.has_outcome and h.final is None and h.revenue == 0 and not h.qualified
+
+
+def test_an_amount_whose_rate_was_removed_counts_as_zero_instead_of_failing() -> None:
+    history = [entry("w", S.WON, 1, amount=Decimal(1000), currency="CHF")]
+    assert summarise(history, reporting_currency="USD", rates=RATES).revenue == 0
