@@ -1,14 +1,26 @@
-"""Builds the feedback app: outcomes in (REST and Kafka), KPIs out."""
+"""Builds the feedback app: outcomes in (REST and Kafka), KPIs out (API, CSV, events, dashboard)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.feedback import api, handlers, models
+from services.feedback import api, dashboard, handlers, kpi_api, models
+from services.feedback.publisher import QualityPublisher
 from services.feedback.settings import Settings
-from shared.events import LeadRoutedV1, SalesOutcomeRecordedV1
+from shared.events import (
+    CampaignBriefedV1,
+    LeadEscalatedV1,
+    LeadReassignedV1,
+    LeadRoutedV1,
+    LeadSlaBreachedV1,
+    SalesOutcomeRecordedV1,
+)
 from shared.service import Runtime, install
 
 
@@ -20,10 +32,37 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         migrations_dir=Path(__file__).parent / "migrations",
         handlers={
             LeadRoutedV1.event_type: handlers.on_lead_routed,
-            SalesOutcomeRecordedV1.event_type: handlers.on_outcome_recorded,
+            SalesOutcomeRecordedV1.event_type: partial(
+                handlers.on_outcome_recorded, settings=settings
+            ),
+            LeadSlaBreachedV1.event_type: handlers.on_sla_breached,
+            LeadReassignedV1.event_type: handlers.on_reassigned,
+            LeadEscalatedV1.event_type: handlers.on_escalated,
+            CampaignBriefedV1.event_type: handlers.on_campaign_briefed,
         },
     )
-    app = FastAPI(title="Handoff feedback", version="0.1.0", lifespan=runtime.lifespan)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with runtime.lifespan(app):
+            relay = runtime.relay
+            publisher = QualityPublisher(
+                sessions=runtime.sessions,
+                outbox=runtime.outbox,
+                settings=settings,
+                wake=relay.wake if relay is not None else lambda: None,
+            )
+            task = asyncio.create_task(publisher.run(), name="lead-quality-publisher")
+            try:
+                yield
+            finally:
+                publisher.stop()
+                await asyncio.wait_for(task, 30)
+
+    app = FastAPI(title="Handoff feedback", version="0.2.0", lifespan=lifespan)
     install(app, runtime)
     app.include_router(api.router)
+    app.include_router(kpi_api.router)
+    app.include_router(dashboard.router)
+    app.mount("/dashboard/assets", dashboard.assets, name="dashboard-assets")
     return app

@@ -251,6 +251,8 @@ class SalesOutcomeRecordedV1(EventData):
     amount: Decimal | None = Field(default=None, ge=0)
     currency: str | None = None
     note: str | None = None
+    # Added later (optional): the lead was closed and this outcome re-opens it on purpose.
+    reopens: bool = False
 
 
 @register
@@ -291,6 +293,18 @@ class LeadQualityUpdatedV1(EventData):
     cac: Decimal | None = None
     roi_pct: float | None = None
     computed_at: datetime
+    # Added later (optional): the rest of the DESIGN KPIs and the follow-up separation.
+    currency: str | None = None
+    contacted: int | None = None
+    speed_to_lead_p50_seconds: float | None = None
+    speed_to_lead_p90_seconds: float | None = None
+    sla_compliance_pct: float | None = None
+    campaign_to_close_p50_seconds: float | None = None
+    feedback_coverage_pct: float | None = None
+    disqualification_reasons: dict[str, int] | None = None
+    lost_after_sla_breach: int | None = None
+    never_contacted: int | None = None
+    worked_conversion_rate_pct: float | None = None
 
 
 @register
