@@ -39,7 +39,8 @@ class Refused(HandoffError):
 
 
 async def _form(session: SessionDep, form_id: str) -> FormConfig:
-    config = await repository.get_form(session, form_id)
+    async with session.begin():
+        config = await repository.get_form(session, form_id)
     if config is None or not config.get("active", True):
         metrics.REJECTIONS.labels("unknown_form").inc()
         raise NotFound(f"no form {form_id}")
