@@ -55,6 +55,8 @@ class Services:
             "DATABASE_URL": self.stack.database_url,
             "KAFKA_BOOTSTRAP_SERVERS": self.stack.bootstrap,
             "HANDOFF_BOOTSTRAP_API_KEY": ADMIN_KEY,
+            # Every test shares 127.0.0.1; rate limits have a test of their own.
+            "INTAKE_RATE_LIMIT_PER_IP_PER_MINUTE": "100000",
             f"{name.upper()}_PORT": str(self.ports[name]),
         }
         with self.log(name).open("ab") as log:

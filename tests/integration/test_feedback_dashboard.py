@@ -11,23 +11,14 @@ from playwright.async_api import async_playwright
 
 from shared.events import utcnow
 from tests.integration.conftest import ADMIN_KEY, Feedback
-from tests.support import eventually
+from tests.support import CHROMIUM as SUPPORT_CHROMIUM
+from tests.support import CHROMIUM_ARGS, eventually
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(SUPPORT_CHROMIUM)
 INSTALLED = CHROMIUM.exists()
-# Headless, and nothing that reaches beyond this machine.
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+ARGS = CHROMIUM_ARGS
 
 
 async def test_the_dashboard_shows_the_api_figures_and_renders_its_charts(
