@@ -69,12 +69,15 @@ def lead_from_form(form: FormConfig, values: dict[str, str]) -> LeadIn:
     email_missing = "contact" not in body or "email" not in body["contact"]
     if email_missing and not any(f.field == _email_input(form) for f in errors):
         errors.append(FieldError(_email_input(form), "an e-mail address is required"))
+    try:
+        lead_in = LeadIn.model_validate(body)
+    except ValidationError as exc:
+        named = _named_by_input(form, invalid_input_from("invalid submission", exc)).fields
+        # "required" already says it for an input that is missing altogether.
+        errors += [e for e in named if e.field not in {f.field for f in errors}]
     if errors:
         raise InvalidInput("invalid submission: " + ", ".join(e.field for e in errors), errors)
-    try:
-        return LeadIn.model_validate(body)
-    except ValidationError as exc:
-        raise _named_by_input(form, invalid_input_from("invalid submission", exc)) from exc
+    return lead_in
 
 
 def _email_input(form: FormConfig) -> str:
@@ -84,6 +87,7 @@ def _email_input(form: FormConfig) -> str:
 def _named_by_input(form: FormConfig, error: InvalidInput) -> InvalidInput:
     """Name errors by the form's input names, which are what the person sees."""
     by_lead_field = {f.lead_field: f.name for f in form.fields if f.lead_field}
+    by_lead_field["contact"] = _email_input(form)  # no contact at all: the e-mail is missing
     fields = [FieldError(by_lead_field.get(e.field, e.field), e.message) for e in error.fields]
     return InvalidInput(error.message, fields)
 
