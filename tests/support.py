@@ -135,3 +135,19 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+
+
+async def intake_leads_with(database_url: str, email: str) -> int:
+    """How many leads intake stored for an address (bad input must leave none)."""
+    from sqlalchemy import func, select
+
+    from services.intake.models import lead
+    from shared.db import create_engine
+
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as conn:
+            query = select(func.count()).where(lead.c.email == email)
+            return int((await conn.execute(query)).scalar_one())
+    finally:
+        await engine.dispose()

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response, status
 
 from services.intake import repository
-from services.intake.capture import capture, replay, request_hash
+from services.intake.capture import Captured, Retry, capture_once, request_hash
 from services.intake.normalise import normalise
 from services.intake.schemas import CampaignIn, CampaignRead, LeadAccepted, LeadIn
 from services.intake.settings import Settings
@@ -61,51 +60,36 @@ async def submit_lead(
     settings = intake_settings(request)
     lead = normalise(body)
     raw = await request.body()
+    retry = (
+        Retry(f"key:{principal.key_id}", idempotency_key, request_hash(raw))
+        if idempotency_key is not None
+        else None
+    )
     async with session.begin():
-        if idempotency_key is not None:
-            prior = await replay(
-                session,
-                scope=f"key:{principal.key_id}",
-                key=idempotency_key,
-                body_hash=request_hash(raw),
-                ttl=timedelta(hours=settings.idempotency_ttl_hours),
-            )
-            if prior is not None:
-                return Response(
-                    prior.body,
-                    status_code=prior.status,
-                    media_type=JSON,
-                    headers={"Idempotent-Replayed": "true"},
-                )
-        captured = await capture(
+        answer = await capture_once(
             session,
             runtime.outbox,
             lead=lead,
-            source=settings.event_source,
-            window=timedelta(days=settings.duplicate_window_days),
+            settings=settings,
+            retry=retry,
+            render=_accepted,
             source_key_id=principal.key_id,
         )
-        answer = (
-            LeadAccepted(
-                lead_id=captured.lead_id,
-                captured_at=captured.captured_at,
-                status=captured.status,
-                touches=captured.touches,
-            )
-            .model_dump_json()
-            .encode()
+    headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
+    return Response(answer.body, status_code=answer.status, media_type=JSON, headers=headers)
+
+
+def _accepted(captured: Captured) -> bytes:
+    return (
+        LeadAccepted(
+            lead_id=captured.lead_id,
+            captured_at=captured.captured_at,
+            status=captured.status,
+            touches=captured.touches,
         )
-        code = status.HTTP_202_ACCEPTED if captured.status == "accepted" else status.HTTP_200_OK
-        if idempotency_key is not None:
-            await repository.store_response(
-                session,
-                scope=f"key:{principal.key_id}",
-                key=idempotency_key,
-                request_hash=request_hash(raw),
-                status=code,
-                body=answer,
-            )
-    return Response(answer, status_code=code, media_type=JSON)
+        .model_dump_json()
+        .encode()
+    )
 
 
 @router.post(

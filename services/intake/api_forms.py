@@ -13,7 +13,7 @@ from starlette.datastructures import UploadFile
 
 from services.intake import metrics, repository, spam
 from services.intake.api import IdempotencyKey, intake_settings
-from services.intake.capture import capture, replay, request_hash
+from services.intake.capture import Retry, capture_once, request_hash
 from services.intake.forms import TOKEN_FIELD, render_snippet
 from services.intake.normalise import normalise_form
 from services.intake.schemas import FormConfig
@@ -179,36 +179,22 @@ async def submit_form(
             raise InvalidInput(message, [FieldError(TOKEN_FIELD, message)])
         lead = normalise_form(form, values)
         body_hash = request_hash(repr(sorted(values.items())).encode())
+        retry = (
+            Retry(f"form:{form.id}", idempotency_key, body_hash)
+            if idempotency_key is not None
+            else None
+        )
         async with session.begin():
-            if idempotency_key is not None:
-                prior = await replay(
-                    session,
-                    scope=f"form:{form.id}",
-                    key=idempotency_key,
-                    body_hash=body_hash,
-                    ttl=timedelta(hours=settings.idempotency_ttl_hours),
-                )
-                if prior is not None:
-                    return _answer(request, prior.status, thanks, str(form.thank_you_url))
-            captured = await capture(
+            answer = await capture_once(
                 session,
                 runtime.outbox,
                 lead=lead,
-                source=settings.event_source,
-                window=timedelta(days=settings.duplicate_window_days),
+                settings=settings,
+                retry=retry,
+                render=lambda _: b"",
                 form_id=form.id,
             )
-            code = status.HTTP_202_ACCEPTED if captured.status == "accepted" else status.HTTP_200_OK
-            if idempotency_key is not None:
-                await repository.store_response(
-                    session,
-                    scope=f"form:{form.id}",
-                    key=idempotency_key,
-                    request_hash=body_hash,
-                    status=code,
-                    body=b"",
-                )
-        return _answer(request, code, thanks, str(form.thank_you_url))
+        return _answer(request, answer.status, thanks, str(form.thank_you_url))
     except InvalidInput as exc:
         metrics.REJECTIONS.labels("invalid").inc()
         return _error(request, exc)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -17,6 +18,7 @@ from typing import Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake import metrics, repository
+from services.intake.settings import Settings
 from shared.errors import FieldError, InvalidInput
 from shared.events import Lead, LeadCapturedV1, LeadTouchedV1, new_event, utcnow
 from shared.outbox import Outbox
@@ -104,6 +106,69 @@ async def replay(
             [_key_error("this key was used with a different body; use a new key")],
         )
     return Replay(stored.status_code, bytes(stored.body))
+
+
+@dataclass(frozen=True)
+class Retry:
+    """An Idempotency-Key with what it covers: the caller's scope and the request's hash."""
+
+    scope: str
+    key: str
+    body_hash: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: bytes
+    replayed: bool = False
+
+
+async def capture_once(
+    session: AsyncSession,
+    outbox: Outbox,
+    *,
+    lead: Lead,
+    settings: Settings,
+    retry: Retry | None,
+    render: Callable[[Captured], bytes],
+    form_id: str | None = None,
+    source_key_id: str | None = None,
+) -> Answer:
+    """``capture`` behind an idempotency key: a retried request gets its first answer back.
+
+    The stored answer commits with the lead, so it exists exactly when the lead does.
+    """
+    if retry is not None:
+        prior = await replay(
+            session,
+            scope=retry.scope,
+            key=retry.key,
+            body_hash=retry.body_hash,
+            ttl=timedelta(hours=settings.idempotency_ttl_hours),
+        )
+        if prior is not None:
+            return Answer(prior.status, prior.body, replayed=True)
+    captured = await capture(
+        session,
+        outbox,
+        lead=lead,
+        source=settings.event_source,
+        window=timedelta(days=settings.duplicate_window_days),
+        form_id=form_id,
+        source_key_id=source_key_id,
+    )
+    answer = Answer(202 if captured.status == "accepted" else 200, render(captured))
+    if retry is not None:
+        await repository.store_response(
+            session,
+            scope=retry.scope,
+            key=retry.key,
+            request_hash=retry.body_hash,
+            status=answer.status,
+            body=answer.body,
+        )
+    return answer
 
 
 def _key_error(message: str) -> FieldError:

@@ -55,6 +55,7 @@ def site() -> Iterator[Site]:
     thread.start()
     yield site
     site.server.shutdown()
+    site.server.server_close()
     thread.join(timeout=10)
 
 

@@ -8,12 +8,10 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
 
-from services.intake.models import lead as lead_table
-from shared.db import create_engine
 from tests.conftest import Stack
 from tests.e2e.conftest import Services
+from tests.support import intake_leads_with
 
 pytestmark = pytest.mark.e2e
 
@@ -51,13 +49,7 @@ async def http(services: Services) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def stored(stack: Stack, email: str) -> int:
-    engine = create_engine(stack.database_url)
-    try:
-        async with engine.connect() as conn:
-            query = select(func.count()).where(lead_table.c.email == email)
-            return int((await conn.execute(query)).scalar_one())
-    finally:
-        await engine.dispose()
+    return await intake_leads_with(stack.database_url, email)
 
 
 def unique_email() -> str:

@@ -13,16 +13,13 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 import uvicorn
-from sqlalchemy import func, select
 
 from services.intake.app import create_app
-from services.intake.models import lead as lead_table
 from services.intake.settings import Settings
-from shared.db import create_engine
 from shared.events import CampaignBriefedV1, LeadTouchedV1, decode
 from shared.events.topics import LEADS_CAPTURED, MARKETING_CAMPAIGNS
 from tests.conftest import Stack
-from tests.support import TcpProxy, free_port, read_topic
+from tests.support import TcpProxy, free_port, intake_leads_with, read_topic
 
 pytestmark = pytest.mark.integration
 
@@ -41,13 +38,7 @@ class Intake:
         return httpx.AsyncClient(base_url=self.url, headers=headers, timeout=20)
 
     async def leads_with(self, email: str) -> int:
-        engine = create_engine(self.database_url)
-        try:
-            async with engine.connect() as conn:
-                query = select(func.count()).where(lead_table.c.email == email)
-                return int((await conn.execute(query)).scalar_one())
-        finally:
-            await engine.dispose()
+        return await intake_leads_with(self.database_url, email)
 
 
 @pytest.fixture(scope="module")
