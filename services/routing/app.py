@@ -32,6 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             outbox=runtime.outbox,
             source=settings.event_source,
             poll_seconds=settings.sla_poll_seconds,
+            workers=settings.sla_workers,
         )
         await watcher.run()
 

@@ -28,11 +28,12 @@ NURTURE_QUEUE = "marketing.nurture"
 
 
 class Rotation(Protocol):
-    """The rotation state of teams, read under lock and written back after a pick."""
+    """The rotation state of teams, read under lock and written back after a pick.
 
-    async def lock(self, team_id: str) -> tuple[int, dict[str, int]]: ...
+    ``lock`` returns the team's virtual time, each rep's pass and the leads each rep holds.
+    """
 
-    async def open_leads(self, rep_ids: list[str]) -> dict[str, int]: ...
+    async def lock(self, team_id: str) -> tuple[int, dict[str, int], dict[str, int]]: ...
 
     async def save(self, team_id: str, rep_id: str, rep_pass: int, virtual_time: int) -> None: ...
 
@@ -43,12 +44,8 @@ class DbRotation:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def lock(self, team_id: str) -> tuple[int, dict[str, int]]:
+    async def lock(self, team_id: str) -> tuple[int, dict[str, int], dict[str, int]]:
         return await org_repository.lock_rotation(self.session, team_id)
-
-    async def open_leads(self, rep_ids: list[str]) -> dict[str, int]:
-        # Read after the lock, so a concurrent pick's lead is counted against the capacity.
-        return await org_repository.open_leads(self.session, rep_ids)
 
     async def save(self, team_id: str, rep_id: str, rep_pass: int, virtual_time: int) -> None:
         await org_repository.save_rotation(self.session, team_id, rep_id, rep_pass, virtual_time)
@@ -110,14 +107,14 @@ async def decide(
             target.candidates,
         )  # fmt: skip
     team = org.teams[target.team]
-    virtual_time, passes = await rotation.lock(team.id)
+    virtual_time, passes, holding = await rotation.lock(team.id)
     members = [r for r in org.reps.values() if r.team == team.id]
     pick = round_robin(
         team=team,
         reps=members,
         priority=scored.priority,
         now=now,
-        open_leads=await rotation.open_leads([r.id for r in members]),
+        open_leads=holding,
         excluded=excluded,
         passes=passes,
         virtual_time=virtual_time,
@@ -158,6 +155,12 @@ async def preferred_reps(session: AsyncSession, scored: LeadScoredV1) -> list[Pr
     return wishes
 
 
+async def campaign_brief(session: AsyncSession, scored: LeadScoredV1) -> dict[str, Any] | None:
+    """The brief of the lead's campaign, when marketing sent one."""
+    campaign_id = scored.lead.attribution.campaign_id
+    return await repository.get_campaign(session, campaign_id) if campaign_id else None
+
+
 async def route_scored(
     session: AsyncSession, outbox: Outbox, scored: LeadScoredV1, *, source: str, now: datetime
 ) -> bool:
@@ -166,16 +169,18 @@ async def route_scored(
     await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(scored.lead_id))))
     if await repository.get_assignment(session, scored.lead_id) is not None:
         return False
-    current = await org_repository.current_rules(session)
+    org, current = await org_repository.snapshot(session)
     if current is None:
         raise RuntimeError("no rule set is stored: load an org and rules first")
     version, rules = current
-    org = await org_repository.load_org(session)
+    # Everything that needs no lock is read before the team's rotation is locked.
+    preferred = await preferred_reps(session, scored)
+    brief = await campaign_brief(session, scored)
     decision = await decide(
         org=org,
         rules=rules,
         scored=scored,
-        preferred=await preferred_reps(session, scored),
+        preferred=preferred,
         excluded=set(),
         open_leads={},
         now=now,
@@ -214,7 +219,7 @@ async def route_scored(
     if not added:
         return False
     await start_attempt(
-        session, assignment_id, scored.lead_id, 1, decision, assigned_at=now, due_at=due
+        session, assignment_id, scored.lead_id, 1, decision, assigned_at=now, due_at=due, fresh=True
     )
     await publish_routed(
         session,
@@ -228,6 +233,7 @@ async def route_scored(
         rule_version=version,
         source=source,
         rep_name=org.reps[decision.rep_id].name if decision.rep_id else None,
+        brief=brief,
     )
     metrics.CAPTURE_TO_ROUTED.observe(max((now - scored.captured_at).total_seconds(), 0.0))
     return True
@@ -242,8 +248,10 @@ async def start_attempt(
     *,
     assigned_at: datetime,
     due_at: datetime | None,
+    fresh: bool = False,
 ) -> None:
-    """Record who holds the lead now and start the SLA clock, or stop it when there is none."""
+    """Record who holds the lead now and start the SLA clock, or stop it when there is none
+    (a ``fresh`` assignment has no clock to stop)."""
     await repository.add_attempt(
         session,
         {
@@ -261,7 +269,7 @@ async def start_attempt(
     )
     if due_at is not None:
         await repository.set_timer(session, assignment_id, lead_id, attempt, due_at)
-    else:
+    elif not fresh:
         await repository.clear_timer(session, assignment_id)
     metrics.ASSIGNMENTS.labels(decision.team, decision.rule, decision.kind).inc()
     if decision.kind == "queue":
@@ -280,14 +288,12 @@ async def publish_routed(
     attempt: int,
     rule_version: int | None,
     source: str,
-    rep_name: str | None = None,
+    rep_name: str | None,
+    brief: dict[str, Any] | None,
 ) -> None:
     """Stage ``lead.routed.v1`` with everything a rep needs; the ``team`` header lets a
     team's sales tool filter the shared topic."""
     attribution = scored.lead.attribution
-    brief: dict[str, Any] | None = None
-    if attribution.campaign_id:
-        brief = await repository.get_campaign(session, attribution.campaign_id)
     routed = LeadRoutedV1(
         lead_id=scored.lead_id,
         assignment_id=str(assignment_id),

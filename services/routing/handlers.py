@@ -55,11 +55,10 @@ async def on_campaign_briefed(
     brief = event.data
     now = utcnow()
     await repository.save_campaign(ctx.session, brief, now)
-    current = await org_repository.current_rules(ctx.session)
+    org, current = await org_repository.snapshot(ctx.session)
     if brief.expected_leads is None or current is None:
         return
     _, rules = current
-    org = await org_repository.load_org(ctx.session)
     facts: Facts = {"campaign_id": brief.campaign_id, "channel": brief.channel, "priority": "hot"}
     rule = rules.first_match(facts)
     team_id = rules.default_team

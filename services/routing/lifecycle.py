@@ -16,7 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing import metrics, org_repository, repository
 from services.routing.assigner import sla_due
-from services.routing.dispatch import DbRotation, Decision, decide, publish_routed, start_attempt
+from services.routing.dispatch import (
+    DbRotation,
+    Decision,
+    campaign_brief,
+    decide,
+    publish_routed,
+    start_attempt,
+)
 from shared.errors import Conflict, NotFound
 from shared.events import (
     LeadEscalatedV1,
@@ -150,7 +157,7 @@ async def breach(
     if row["status"] not in ("open", "queued") or row["attempt"] != attempt:
         await repository.clear_timer(session, assignment_id)
         return False
-    org = await org_repository.load_org(session)
+    org, _ = await org_repository.snapshot(session)
     team = org.teams[row["team"]]
     breaches = row["breaches"] + 1
     due = row["sla_due_at"]
@@ -159,7 +166,6 @@ async def breach(
         metrics.SLA_ACTION_DELAY.observe(max((now - due).total_seconds(), 0.0))
     if row["rep_id"] is not None:
         await org_repository.add_breach(session, row["rep_id"])
-    await repository.update_assignment(session, row["id"], {"breaches": breaches})
     await repository.end_attempt(session, row["id"], attempt, ending="breached", at=now)
     breached = LeadSlaBreachedV1(
         lead_id=row["lead_id"],
@@ -191,8 +197,7 @@ async def _move_on(
 ) -> None:
     """Give the lead to the next eligible rep — never one who missed or declined it."""
     scored = LeadScoredV1.model_validate(row["event"])
-    current = await org_repository.current_rules(session)
-    org = await org_repository.load_org(session)
+    org, current = await org_repository.snapshot(session)
     if current is None:
         raise RuntimeError("no rule set is stored")
     version, rules = current
@@ -234,7 +239,7 @@ async def _escalate(
 ) -> None:
     """Hand the lead to the team's manager; no further SLA clock, a person now owns it."""
     scored = LeadScoredV1.model_validate(row["event"])
-    org = await org_repository.load_org(session)
+    org, _ = await org_repository.snapshot(session)
     team = org.teams[row["team"]]
     manager = team.manager_id
     reason = f"escalated to the manager of team {team.id} after {row['breaches']} missed SLA(s)"
@@ -273,6 +278,7 @@ async def _hand_over(
         "reason": decision.reason[:500],
         "status": decision.status,
         "attempt": attempt,
+        "breaches": row["breaches"],
         "sla_due_at": due,
         "candidates": [c.as_dict() for c in decision.candidates],
     }
@@ -282,7 +288,7 @@ async def _hand_over(
     await start_attempt(
         session, row["id"], row["lead_id"], attempt, decision, assigned_at=now, due_at=due
     )
-    org = await org_repository.load_org(session)
+    org, _ = await org_repository.snapshot(session)
     rep = org.reps.get(decision.rep_id) if decision.rep_id else None
     await publish_routed(
         session,
@@ -296,4 +302,5 @@ async def _hand_over(
         rule_version=rule_version,
         source=source,
         rep_name=rep.name if rep else None,
+        brief=await campaign_brief(session, scored),
     )

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Table,
     Uuid,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -77,7 +78,7 @@ assignment = Table(
     Column("id", Uuid, primary_key=True),
     Column("lead_id", String(64), nullable=False, unique=True),
     Column("team", String(64), nullable=False),
-    Column("rep_id", String(64), index=True),
+    Column("rep_id", String(64)),
     Column("queue", String(100)),
     Column("rule", String(100), nullable=False),
     Column("reason", String(500), nullable=False),
@@ -97,6 +98,12 @@ assignment = Table(
     Column("closed_at", DateTime(timezone=True)),
     Column("decline_reason", String(500)),
     Column("event", JSONB, comment="the scored lead, to route it again after a breach"),
+    # Capacity counts the leads a rep holds on every decision: only open ones are indexed.
+    Index(
+        "ix_assignment_held_rep_id",
+        "rep_id",
+        postgresql_where=text("status IN ('open', 'accepted', 'escalated')"),
+    ),
 )
 
 assignment_attempt = Table(
@@ -125,6 +132,14 @@ sla_timer = Table(
     Column("attempt", Integer, nullable=False),
     Column("due_at", DateTime(timezone=True), nullable=False),
     Index("ix_sla_timer_due_at", "due_at"),
+)
+
+# One row; every org change bumps it, so instances know when their parsed copy is stale.
+org_revision = Table(
+    "org_revision",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("revision", BigInteger, nullable=False),
 )
 
 campaign = Table(

@@ -9,7 +9,15 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.routing.models import account, assignment, rep, rule_set, team, team_cursor
+from services.routing.models import (
+    account,
+    assignment,
+    org_revision,
+    rep,
+    rule_set,
+    team,
+    team_cursor,
+)
 from services.routing.org import AccountConfig, OrgConfig, RepConfig, TeamConfig, company_key
 from services.routing.rules import RuleSet
 
@@ -23,6 +31,43 @@ class Org:
 
     teams: dict[str, TeamConfig]
     reps: dict[str, RepConfig]
+
+
+# Parsed copies of the stored org and rules, keyed by database; each use first checks the
+# stored revision (one cheap query), so a change made by any instance is seen at once.
+_orgs: dict[str, tuple[int, Org]] = {}
+_rules: dict[str, tuple[int, RuleSet]] = {}
+
+
+def _db_key(session: AsyncSession) -> str:
+    return str(session.sync_session.get_bind().engine.url)
+
+
+async def snapshot(session: AsyncSession) -> tuple[Org, tuple[int, RuleSet] | None]:
+    """The current org and rule set, parsed once per change rather than once per lead."""
+    revision, version = (
+        await session.execute(
+            select(
+                select(org_revision.c.revision).where(org_revision.c.id == 1).scalar_subquery(),
+                select(func.max(rule_set.c.version)).scalar_subquery(),
+            )
+        )
+    ).one()
+    key = _db_key(session)
+    cached_org = _orgs.get(key)
+    if cached_org is None or cached_org[0] != revision:
+        cached_org = (revision, await load_org(session))
+        _orgs[key] = cached_org
+    rules: tuple[int, RuleSet] | None = None
+    if version is not None:
+        cached_rules = _rules.get(key)
+        if cached_rules is None or cached_rules[0] != version:
+            row = await rules_version(session, version)
+            assert row is not None
+            cached_rules = (version, RuleSet.model_validate(row["body"]))
+            _rules[key] = cached_rules
+        rules = cached_rules
+    return cached_org[1], rules
 
 
 async def upsert_team(session: AsyncSession, config: TeamConfig) -> None:
@@ -71,6 +116,12 @@ async def upsert_account(session: AsyncSession, config: AccountConfig) -> None:
 
 async def import_org(session: AsyncSession, org: OrgConfig) -> dict[str, int]:
     """Create or replace every team, rep and account of ``org``; counts what was written."""
+    # Bumping the revision first also serialises concurrent org changes.
+    await session.execute(
+        update(org_revision)
+        .where(org_revision.c.id == 1)
+        .values(revision=org_revision.c.revision + 1)
+    )
     current = await load_org(session)
     org.check(known_teams=current.teams, known_reps=current.reps)
     for t in org.teams:
@@ -165,29 +216,47 @@ async def open_leads(session: AsyncSession, rep_ids: list[str] | None = None) ->
 
 async def lock_rotation(
     session: AsyncSession, team_id: str, *, lock: bool = True
-) -> tuple[int, dict[str, int]]:
-    """Lock the team's rotation until commit; its virtual time and each rep's pass."""
+) -> tuple[int, dict[str, int], dict[str, int]]:
+    """Lock the team's rotation until commit: its virtual time, each rep's pass, and the
+    leads each rep holds (read under the lock, so a concurrent pick is counted)."""
     query = select(team_cursor.c.position).where(team_cursor.c.team == team_id)
     if lock:
+        query = query.with_for_update()
+    virtual_time = (await session.execute(query)).scalar()
+    if virtual_time is None and lock:
         await session.execute(
             insert(team_cursor).values(team=team_id, position=0).on_conflict_do_nothing()
         )
-        query = query.with_for_update()
-    virtual_time = (await session.execute(query)).scalar() or 0
-    rows = await session.execute(
-        select(rep.c.id, rep.c.rotation_pass).where(
-            rep.c.team == team_id, rep.c.rotation_pass.is_not(None)
-        )
+        virtual_time = (await session.execute(query)).scalar()
+    held = (
+        select(func.count())
+        .where(assignment.c.rep_id == rep.c.id, assignment.c.status.in_(OPEN_STATUSES))
+        .scalar_subquery()
     )
-    return int(virtual_time), {r.id: int(r.rotation_pass) for r in rows}
+    rows = await session.execute(
+        select(rep.c.id, rep.c.rotation_pass, held.label("held")).where(rep.c.team == team_id)
+    )
+    passes: dict[str, int] = {}
+    holding: dict[str, int] = {}
+    for r in rows:
+        if r.rotation_pass is not None:
+            passes[r.id] = int(r.rotation_pass)
+        holding[r.id] = int(r.held)
+    return int(virtual_time or 0), passes, holding
 
 
 async def save_rotation(
     session: AsyncSession, team_id: str, rep_id: str, rep_pass: int, virtual_time: int
 ) -> None:
-    await session.execute(update(rep).where(rep.c.id == rep_id).values(rotation_pass=rep_pass))
+    """Both writes in one statement: the lock is held for as few round trips as possible."""
+    rep_update = (
+        update(rep).where(rep.c.id == rep_id).values(rotation_pass=rep_pass).cte("rep_pass")
+    )
     await session.execute(
-        update(team_cursor).where(team_cursor.c.team == team_id).values(position=virtual_time)
+        update(team_cursor)
+        .where(team_cursor.c.team == team_id)
+        .values(position=virtual_time)
+        .add_cte(rep_update)
     )
 
 

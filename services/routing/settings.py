@@ -19,6 +19,7 @@ class Settings(ServiceSettings):
     )
     sla_poll_seconds: float = Field(default=0.2, gt=0, le=5)
     sla_enabled: bool = True
+    sla_workers: int = Field(default=4, ge=1, le=32, description="timers handled at once")
     default_hot_share: float = Field(
         default=0.3, ge=0, le=1, description="hot share assumed before 50 leads of history"
     )

@@ -32,11 +32,8 @@ class MemoryRotation:
         self.times = times
         self.counts = open_leads
 
-    async def lock(self, team_id: str) -> tuple[int, dict[str, int]]:
-        return self.times.get(team_id, 0), dict(self.passes.get(team_id, {}))
-
-    async def open_leads(self, rep_ids: list[str]) -> dict[str, int]:
-        return {rep_id: self.counts[rep_id] for rep_id in rep_ids}
+    async def lock(self, team_id: str) -> tuple[int, dict[str, int], dict[str, int]]:
+        return self.times.get(team_id, 0), dict(self.passes.get(team_id, {})), dict(self.counts)
 
     async def save(self, team_id: str, rep_id: str, rep_pass: int, virtual_time: int) -> None:
         self.passes.setdefault(team_id, {})[rep_id] = rep_pass
@@ -62,7 +59,7 @@ async def simulate(
         accounts, names = {}, {}
         rotation = MemoryRotation({}, {}, Counter(await org_repository.open_leads(session)))
         for team_id in org.teams:
-            time, passes = await org_repository.lock_rotation(session, team_id, lock=False)
+            time, passes, _ = await org_repository.lock_rotation(session, team_id, lock=False)
             rotation.passes[team_id], rotation.times[team_id] = passes, time
     rules = draft_rules
     if rules is None:

@@ -35,6 +35,7 @@ class SlaWatcher:
         source: str,
         poll_seconds: float = 0.2,
         batch_size: int = 50,
+        workers: int = 4,
         gauge_every_seconds: float = 15.0,
     ) -> None:
         self.sessions = sessions
@@ -42,19 +43,28 @@ class SlaWatcher:
         self.source = source
         self.poll_seconds = poll_seconds
         self.batch_size = batch_size
+        self.workers = max(1, min(workers, batch_size))
         self.gauge_every_seconds = gauge_every_seconds
         self._gauges_at = 0.0
 
     async def fire_due(self) -> int:
-        """Handle up to ``batch_size`` due timers, one transaction each; how many fired."""
-        fired = 0
-        for _ in range(self.batch_size):
+        """Handle up to ``batch_size`` due timers, one transaction each, with ``workers``
+        transactions at a time (SKIP LOCKED gives each its own timer); how many were handled."""
+        share, extra = divmod(self.batch_size, self.workers)
+        counts = await asyncio.gather(
+            *(self._work(share + (1 if i < extra else 0)) for i in range(self.workers))
+        )
+        return sum(counts)
+
+    async def _work(self, limit: int) -> int:
+        handled = 0
+        for _ in range(limit):
             async with self.sessions() as session, session.begin():
                 claimed = await repository.claim_due_timers(session, limit=1)
                 if not claimed:
                     break
                 timer = claimed[0]
-                acted = await lifecycle.breach(
+                await lifecycle.breach(
                     session,
                     self.outbox,
                     timer["assignment_id"],
@@ -62,8 +72,8 @@ class SlaWatcher:
                     now=utcnow(),
                     source=self.source,
                 )
-                fired += int(acted)
-        return fired
+                handled += 1
+        return handled
 
     async def seconds_to_next(self) -> float:
         async with self.sessions() as session:

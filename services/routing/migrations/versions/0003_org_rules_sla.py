@@ -71,7 +71,14 @@ def upgrade() -> None:
         sa.Column("event", JSONB(), comment="the scored lead, to route it again after a breach"),
     ):
         op.add_column("assignment", column, schema=SCHEMA)
-    op.create_index("ix_assignment_rep_id", "assignment", ["rep_id"], schema=SCHEMA)
+    # Capacity counts the leads a rep holds on every decision: only open ones are indexed.
+    op.create_index(
+        "ix_assignment_held_rep_id",
+        "assignment",
+        ["rep_id"],
+        schema=SCHEMA,
+        postgresql_where=sa.text("status IN ('open', 'accepted', 'escalated')"),
+    )
     op.create_index("ix_assignment_contact_key", "assignment", ["contact_key"], schema=SCHEMA)
     op.create_table(
         "assignment_attempt",
@@ -108,6 +115,14 @@ def upgrade() -> None:
     )
     op.create_index("ix_sla_timer_due_at", "sla_timer", ["due_at"], schema=SCHEMA)
     op.create_table(
+        "org_revision",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("revision", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_org_revision"),
+        schema=SCHEMA,
+    )
+    op.execute(f"INSERT INTO {SCHEMA}.org_revision (id, revision) VALUES (1, 0)")
+    op.create_table(
         "campaign",
         sa.Column("campaign_id", sa.String(100), nullable=False),
         sa.Column("name", sa.String(200), nullable=False),
@@ -123,10 +138,18 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("campaign", "sla_timer", "assignment_attempt", "rule_set", "account", "team"):
+    for table in (
+        "campaign",
+        "org_revision",
+        "sla_timer",
+        "assignment_attempt",
+        "rule_set",
+        "account",
+        "team",
+    ):
         op.drop_table(table, schema=SCHEMA)
     op.drop_index("ix_assignment_contact_key", "assignment", schema=SCHEMA)
-    op.drop_index("ix_assignment_rep_id", "assignment", schema=SCHEMA)
+    op.drop_index("ix_assignment_held_rep_id", "assignment", schema=SCHEMA)
     for name in (
         "status",
         "attempt",
