@@ -44,6 +44,8 @@ CLOSING = frozenset({OutcomeStatus.WON, OutcomeStatus.LOST, OutcomeStatus.DISQUA
 
 
 async def _locked(session: AsyncSession, assignment_id: uuid.UUID) -> dict[str, Any]:
+    # Timer before assignment, the order the SLA watcher takes them in: never a deadlock.
+    await repository.lock_timer(session, assignment_id)
     row = await repository.lock_assignment(session, assignment_id)
     if row is None:
         raise NotFound(f"assignment {assignment_id} does not exist")
@@ -164,8 +166,6 @@ async def breach(
     metrics.SLA_BREACHES.labels(team.id).inc()
     if due is not None:
         metrics.SLA_ACTION_DELAY.observe(max((now - due).total_seconds(), 0.0))
-    if row["rep_id"] is not None:
-        await org_repository.add_breach(session, row["rep_id"])
     await repository.end_attempt(session, row["id"], attempt, ending="breached", at=now)
     breached = LeadSlaBreachedV1(
         lead_id=row["lead_id"],

@@ -41,7 +41,6 @@ rep = Table(
     Column("role", String(10), nullable=False, server_default="rep"),
     Column("config", JSONB),
     Column("rotation_pass", BigInteger),
-    Column("breaches", Integer, nullable=False, server_default="0"),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 

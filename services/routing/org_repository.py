@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.routing.models import (
     account,
     assignment,
+    assignment_attempt,
     org_revision,
     rep,
     rule_set,
@@ -199,7 +200,14 @@ async def account_owner(
 
 
 async def breaches_by_rep(session: AsyncSession) -> dict[str, int]:
-    return {r.id: r.breaches for r in await session.execute(select(rep.c.id, rep.c.breaches))}
+    """SLAs each rep has missed, counted from the attempts (no write to the rep's row, whose
+    lock belongs to the rotation)."""
+    rows = await session.execute(
+        select(assignment_attempt.c.rep_id, func.count())
+        .where(assignment_attempt.c.ending == "breached", assignment_attempt.c.rep_id.is_not(None))
+        .group_by(assignment_attempt.c.rep_id)
+    )
+    return {row[0]: int(row[1]) for row in rows}
 
 
 async def open_leads(session: AsyncSession, rep_ids: list[str] | None = None) -> dict[str, int]:
@@ -258,10 +266,6 @@ async def save_rotation(
         .values(position=virtual_time)
         .add_cte(rep_update)
     )
-
-
-async def add_breach(session: AsyncSession, rep_id: str) -> None:
-    await session.execute(update(rep).where(rep.c.id == rep_id).values(breaches=rep.c.breaches + 1))
 
 
 async def save_rule_set(session: AsyncSession, rules: RuleSet, *, created_by: str) -> int:

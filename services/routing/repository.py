@@ -110,6 +110,14 @@ async def set_timer(
     )
 
 
+async def lock_timer(session: AsyncSession, assignment_id: uuid.UUID) -> None:
+    await session.execute(
+        select(sla_timer.c.assignment_id)
+        .where(sla_timer.c.assignment_id == assignment_id)
+        .with_for_update()
+    )
+
+
 async def clear_timer(session: AsyncSession, assignment_id: uuid.UUID) -> None:
     await session.execute(sla_timer.delete().where(sla_timer.c.assignment_id == assignment_id))
 

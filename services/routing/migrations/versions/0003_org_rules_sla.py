@@ -30,7 +30,6 @@ def upgrade() -> None:
         sa.Column("role", sa.String(10), nullable=False, server_default="rep"),
         sa.Column("config", JSONB()),
         sa.Column("rotation_pass", sa.BigInteger()),
-        sa.Column("breaches", sa.Integer(), nullable=False, server_default="0"),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=NOW),
     ):
         op.add_column("rep", column, schema=SCHEMA)
@@ -164,5 +163,5 @@ def downgrade() -> None:
         "event",
     ):
         op.drop_column("assignment", name, schema=SCHEMA)
-    for name in ("role", "config", "rotation_pass", "breaches", "updated_at"):
+    for name in ("role", "config", "rotation_pass", "updated_at"):
         op.drop_column("rep", name, schema=SCHEMA)
