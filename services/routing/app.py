@@ -12,7 +12,12 @@ from services.routing.org import load_org
 from services.routing.rules import parse_rule_set
 from services.routing.settings import Settings
 from services.routing.sla import SlaWatcher
-from shared.events import CampaignBriefedV1, LeadScoredV1, SalesOutcomeRecordedV1
+from shared.events import (
+    CampaignBriefedV1,
+    LeadErasedV1,
+    LeadScoredV1,
+    SalesOutcomeRecordedV1,
+)
 from shared.service import Runtime, install
 
 
@@ -43,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         handlers={
             LeadScoredV1.event_type: partial(handlers.on_lead_scored, source=settings.event_source),
             SalesOutcomeRecordedV1.event_type: handlers.on_sales_outcome,
+            LeadErasedV1.event_type: handlers.on_lead_erased,
             CampaignBriefedV1.event_type: partial(
                 handlers.on_campaign_briefed,
                 source=settings.event_source,

@@ -11,6 +11,7 @@ from shared.events import (
     CampaignBriefedV1,
     CampaignCapacityWarnedV1,
     Envelope,
+    LeadErasedV1,
     LeadScoredV1,
     SalesOutcomeRecordedV1,
     new_event,
@@ -38,6 +39,13 @@ async def on_sales_outcome(event: Envelope[SalesOutcomeRecordedV1], ctx: Handler
     outcome frees the rep's capacity. Emits nothing; applying an outcome twice changes nothing.
     """
     await lifecycle.record_outcome(ctx.session, event.data, now=utcnow())
+
+
+async def on_lead_erased(event: Envelope[LeadErasedV1], ctx: HandlerContext) -> None:
+    """Consumes ``lead.erased.v1``: forgets the lead's personal data (the copy of the lead kept
+    for reassignment and the contact hash). Who had the lead and why stays, as an audit of
+    routing without a person in it. Emits nothing; erasing twice changes nothing."""
+    await repository.forget_lead(ctx.session, event.data.lead_id)
 
 
 async def on_campaign_briefed(

@@ -196,6 +196,10 @@ async def _move_on(
     source: str,
 ) -> None:
     """Give the lead to the next eligible rep — never one who missed or declined it."""
+    if row["event"] is None:
+        # The lead was erased: nothing is left to route it by, so a manager decides.
+        await _escalate(session, outbox, row, now=now, source=source)
+        return
     scored = LeadScoredV1.model_validate(row["event"])
     org, current = await org_repository.snapshot(session)
     if current is None:
@@ -238,7 +242,7 @@ async def _escalate(
     session: AsyncSession, outbox: Outbox, row: dict[str, Any], *, now: datetime, source: str
 ) -> None:
     """Hand the lead to the team's manager; no further SLA clock, a person now owns it."""
-    scored = LeadScoredV1.model_validate(row["event"])
+    scored = LeadScoredV1.model_validate(row["event"]) if row["event"] is not None else None
     org, _ = await org_repository.snapshot(session)
     team = org.teams[row["team"]]
     manager = team.manager_id
@@ -262,7 +266,7 @@ async def _hand_over(
     session: AsyncSession,
     outbox: Outbox,
     row: dict[str, Any],
-    scored: LeadScoredV1,
+    scored: LeadScoredV1 | None,
     decision: Decision,
     attempt: int,
     due: datetime | None,
@@ -270,6 +274,7 @@ async def _hand_over(
     now: datetime,
     source: str,
 ) -> None:
+    """Record the new holder and its attempt, and tell the sales tools."""
     values: dict[str, Any] = {
         "team": decision.team,
         "rep_id": decision.rep_id,
@@ -288,6 +293,8 @@ async def _hand_over(
     await start_attempt(
         session, row["id"], row["lead_id"], attempt, decision, assigned_at=now, due_at=due
     )
+    if scored is None:
+        return  # an erased lead: ``leads.sla`` still says who has it, without the person
     org, _ = await org_repository.snapshot(session)
     rep = org.reps.get(decision.rep_id) if decision.rep_id else None
     await publish_routed(

@@ -48,6 +48,14 @@ async def update_assignment(
     )
 
 
+async def forget_lead(session: AsyncSession, lead_id: str) -> None:
+    await session.execute(
+        update(assignment)
+        .where(assignment.c.lead_id == lead_id)
+        .values(event=None, contact_key=None)
+    )
+
+
 async def add_attempt(session: AsyncSession, values: dict[str, Any]) -> None:
     await session.execute(insert(assignment_attempt).values(**values))
 

@@ -244,3 +244,32 @@ async def test_accepting_stops_the_clock_and_tells_feedback(
     accepted = [e for e in events if e["type"] == "sales.outcome_recorded.v1"]
     assert [e["data"]["outcome_id"] for e in accepted] == [f"accept-{by_rest['id']}"]
     assert [e["data"]["status"] for e in accepted] == ["accepted"]
+
+
+async def test_an_erased_lead_keeps_its_audit_but_not_the_person(
+    sessions: SessionFactory, watcher: SlaWatcher
+) -> None:
+    from services.routing import handlers
+    from shared.events import LeadErasedV1, new_event
+    from shared.kafka.runner import HandlerContext
+
+    team = await make_team(sessions, {"ann": {}, "bob": {}}, team={"sla_seconds": {"hot": 1}})
+    lead = scored_lead(team)
+    routed = await route(sessions, lead)
+    erased = new_event(
+        LeadErasedV1(lead_id=lead.lead_id, erased_at=utcnow()), subject=lead.lead_id, source="/t"
+    )
+    async with sessions() as session, session.begin():
+        await handlers.on_lead_erased(erased, HandlerContext(session, OUTBOX, "t", 0, 0))
+
+    async def escalated() -> dict[str, object] | None:
+        async with sessions() as session:
+            row = await repository.get_assignment(session, lead.lead_id)
+        return row if row and row["status"] == "escalated" else None
+
+    row = await wait_for(escalated)
+    assert (row["event"], row["contact_key"]) == (None, None)
+    assert row["rep_id"] == f"{team}-boss"
+    types = [e["type"] for e in await published(sessions, lead.lead_id)]
+    assert types == ["lead.routed.v1", "lead.sla_breached.v1", "lead.escalated.v1"]
+    assert routed["rep_id"] is not None
