@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from pydantic import ValidationError
 
 from services.routing import org_repository
 from services.routing.org import AccountConfig, OrgConfig, RepConfig, TeamConfig
 from services.routing.rules import RuleSet
-from services.routing.schemas import ImportRead, RuleSetRead, RuleVersionRead
+from services.routing.schemas import ImportRead, RepPatch, RuleSetRead, RuleVersionRead
 from shared.auth import Principal, require
-from shared.errors import FieldError, InvalidInput, NotFound
+from shared.errors import FieldError, InvalidInput, NotFound, invalid_input_from
 from shared.events import Scope
 from shared.service import SessionDep
 
@@ -64,6 +65,22 @@ async def put_rep(rep_id: str, body: RepConfig, session: SessionDep, _: Admin) -
     async with session.begin():
         await org_repository.import_org(session, OrgConfig(reps=(body,)))
     return body
+
+
+@router.patch("/reps/{rep_id}", response_model=RepConfig)
+async def patch_rep(rep_id: str, body: RepPatch, session: SessionDep, _: Admin) -> RepConfig:
+    """Change some of a rep's settings (an absence, the active flag, the weight...)."""
+    async with session.begin():
+        current = (await org_repository.load_org(session)).reps.get(rep_id)
+        if current is None:
+            raise NotFound(f"rep {rep_id} does not exist")
+        changes = body.model_dump(exclude_unset=True)
+        try:
+            updated = RepConfig.model_validate({**current.model_dump(), **changes})
+        except ValidationError as exc:
+            raise invalid_input_from("invalid rep", exc) from exc
+        await org_repository.import_org(session, OrgConfig(reps=(updated,)))
+    return updated
 
 
 @router.get("/accounts", response_model=list[AccountConfig], dependencies=[Reader])

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.routing.org import OrgConfig
+from services.routing.org import Absence, OrgConfig, WorkingHours
 from services.routing.rules import RuleSet
 from shared.events import Lead, Priority
 
@@ -135,6 +135,22 @@ class RuleVersionRead(BaseModel):
     version: int
     created_by: str
     created_at: datetime
+
+
+class RepPatch(BaseModel):
+    """The rep settings to change; the others stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = None
+    team: str | None = None
+    weight: int | None = None
+    capacity: int | None = None
+    timezone: str | None = None
+    working_hours: WorkingHours | None = None
+    out_of_office: list[Absence] | None = None
+    active: bool | None = None
+    manager_id: str | None = None
 
 
 class ImportRead(BaseModel):

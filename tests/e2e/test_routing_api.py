@@ -132,6 +132,16 @@ async def test_reps_are_managed_and_fairness_and_simulation_report_on_them(
         assert bad.json()["error"]["fields"] == [
             {"field": "reps.0.team", "message": "unknown team 'ghosts'"}
         ]
+        patched = await http.patch(
+            f"{routing}/v1/reps/anna-snelling", json={"capacity": 40, "weight": 0}
+        )
+        assert patched.status_code == 422
+        assert patched.json()["error"]["fields"][0]["field"] == "weight"
+        rep = (await http.get(f"{routing}/v1/reps/anna-snelling")).json()
+        assert rep["capacity"] == 50  # nothing stored from the refused change
+        patched = await http.patch(f"{routing}/v1/reps/anna-snelling", json={"capacity": 40})
+        assert (patched.status_code, patched.json()["capacity"]) == (200, 40)
+        assert patched.json()["name"] == "Anna Snelling"
         fairness = (await http.get(f"{routing}/v1/fairness", params={"team": "inbound"})).json()
         assert {r["expected_share"] for r in fairness["reps"]} == {0.25}
         assert fairness["assigned"] == sum(r["assigned"] for r in fairness["reps"])

@@ -273,3 +273,35 @@ async def test_an_erased_lead_keeps_its_audit_but_not_the_person(
     types = [e["type"] for e in await published(sessions, lead.lead_id)]
     assert types == ["lead.routed.v1", "lead.sla_breached.v1", "lead.escalated.v1"]
     assert routed["rep_id"] is not None
+
+
+async def test_a_decline_hands_the_lead_on_and_the_last_decline_leaves_it_queued(
+    sessions: SessionFactory,
+) -> None:
+    team = await make_team(sessions, {"ann": {}, "bob": {}})
+    lead = scored_lead(team)
+    first = await route(sessions, lead)
+    async with sessions() as session, session.begin():
+        second = await lifecycle.decline(
+            session, OUTBOX, first["id"], rep_id=None, reason="not my region", now=utcnow(),
+            source=SOURCE,
+        )  # fmt: skip
+    assert second["rep_id"] not in (None, first["rep_id"])
+    assert (second["status"], second["attempt"], second["breaches"]) == ("open", 2, 0)
+    assert second["reason"].startswith(f"declined by {first['rep_id']}: not my region")
+    async with sessions() as session, session.begin():
+        third = await lifecycle.decline(
+            session, OUTBOX, first["id"], rep_id=second["rep_id"], reason="on leave",
+            now=utcnow(), source=SOURCE,
+        )  # fmt: skip
+    assert (third["rep_id"], third["status"], third["queue"]) == (None, "queued", f"{team}.queue")
+    why = {c["rep_id"]: c["skipped"] for c in third["candidates"]}
+    assert set(why.values()) == {"already missed or declined this lead"}
+    reassigned = [
+        e["data"] for e in await published(sessions, lead.lead_id)
+        if e["type"] == "lead.reassigned.v1"
+    ]  # fmt: skip
+    assert [(r["from_rep_id"], r["to_rep_id"]) for r in reassigned] == [
+        (first["rep_id"], second["rep_id"]),
+        (second["rep_id"], None),
+    ]
