@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -53,9 +53,12 @@ class Runtime:
         migrations_dir: Path,
         handlers: Mapping[str, Handler] | None = None,
         on_start: Callable[[Runtime], Awaitable[None]] | None = None,
+        background: Mapping[str, Callable[[Runtime], Coroutine[Any, Any, None]]] | None = None,
     ) -> None:
         self.settings = settings
         self.on_start = on_start
+        self.background = dict(background or {})
+        self._background_tasks: list[asyncio.Task[None]] = []
         self.outbox = Outbox(tables.outbox)
         self.processed_table = tables.processed
         self.migrations_dir = migrations_dir
@@ -101,6 +104,10 @@ class Runtime:
             batch_size=s.outbox_batch_size,
         )
         self._relay_task = asyncio.create_task(self.relay.run(), name="outbox-relay")
+        # A service's own loops (routing's SLA timers) run beside the relay until stop.
+        self._background_tasks = [
+            asyncio.create_task(loop(self), name=name) for name, loop in self.background.items()
+        ]
         if s.consumer_enabled:
             self.runner = ConsumerRunner(
                 bootstrap_servers=s.kafka_bootstrap_servers,
@@ -118,7 +125,12 @@ class Runtime:
             await _retry_start(self.runner.start, what="Kafka consumer")
 
     async def stop(self) -> None:
-        """Stop consuming first, then flush the outbox, then close connections."""
+        """Stop the service's loops and consuming first, then flush the outbox, then close."""
+        for task in self._background_tasks:
+            task.cancel()
+        for task in self._background_tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
         if self.runner is not None:
             await self.runner.stop()
         if self.relay is not None and self._relay_task is not None:

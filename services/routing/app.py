@@ -1,4 +1,4 @@
-"""Builds the routing app: consumes scored leads, assigns reps, publishes routed leads."""
+"""Builds the routing app: consumes scored leads, assigns reps, watches SLAs, serves the org API."""
 
 from __future__ import annotations
 
@@ -7,33 +7,59 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.routing import api, handlers, models, repository
-from services.routing.assigner import load_team
+from services.routing import api, handlers, models, org_api, org_repository
+from services.routing.org import load_org
+from services.routing.rules import parse_rule_set
 from services.routing.settings import Settings
-from shared.events import LeadScoredV1
+from services.routing.sla import SlaWatcher
+from shared.events import (
+    CampaignBriefedV1,
+    LeadErasedV1,
+    LeadScoredV1,
+    SalesOutcomeRecordedV1,
+)
 from shared.service import Runtime, install
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    team = load_team(settings.team_file)
+    org, rules_body = load_org(settings.org_file)
+    default_rules = parse_rule_set(rules_body)
+    default_rules.check(teams=[t.id for t in org.teams], reps=[r.id for r in org.reps])
 
-    async def sync_team(runtime: Runtime) -> None:
+    async def seed(runtime: Runtime) -> None:
         async with runtime.sessions() as session, session.begin():
-            await repository.sync_team(session, team)
+            await org_repository.seed(session, org, default_rules)
+
+    async def watch_slas(runtime: Runtime) -> None:
+        watcher = SlaWatcher(
+            sessions=runtime.sessions,
+            outbox=runtime.outbox,
+            source=settings.event_source,
+            poll_seconds=settings.sla_poll_seconds,
+            workers=settings.sla_workers,
+        )
+        await watcher.run()
 
     runtime = Runtime(
         settings,
         tables=models.tables,
         migrations_dir=Path(__file__).parent / "migrations",
         handlers={
-            LeadScoredV1.event_type: partial(
-                handlers.on_lead_scored, team=team, source=settings.event_source
+            LeadScoredV1.event_type: partial(handlers.on_lead_scored, source=settings.event_source),
+            SalesOutcomeRecordedV1.event_type: handlers.on_sales_outcome,
+            LeadErasedV1.event_type: handlers.on_lead_erased,
+            CampaignBriefedV1.event_type: partial(
+                handlers.on_campaign_briefed,
+                source=settings.event_source,
+                default_hot_share=settings.default_hot_share,
             ),
         },
-        on_start=sync_team,
+        on_start=seed,
+        background={"sla-watcher": watch_slas} if settings.sla_enabled else None,
     )
-    app = FastAPI(title="Handoff routing", version="0.1.0", lifespan=runtime.lifespan)
+    app = FastAPI(title="Handoff routing", version="0.2.0", lifespan=runtime.lifespan)
     install(app, runtime)
     app.include_router(api.router)
+    app.include_router(org_api.router)
     return app

@@ -1,78 +1,96 @@
-"""Routing's event handlers."""
+"""Routing's event handlers: scored leads, campaign briefs and sales outcomes."""
 
 from __future__ import annotations
 
-import uuid
+from datetime import timedelta
 
-from services.routing import repository
-from services.routing.assigner import TeamConfig, pick, sla_due
-from shared.events import Envelope, LeadRoutedV1, LeadScoredV1, new_event, utcnow
+from services.routing import dispatch, lifecycle, metrics, org_repository, repository
+from services.routing.capacity import campaign_days, check_capacity
+from services.routing.rules import Facts
+from shared.events import (
+    CampaignBriefedV1,
+    CampaignCapacityWarnedV1,
+    Envelope,
+    LeadErasedV1,
+    LeadScoredV1,
+    SalesOutcomeRecordedV1,
+    new_event,
+    utcnow,
+)
 from shared.kafka.runner import HandlerContext
+
+HISTORY = timedelta(days=30)
+MIN_HISTORY_LEADS = 50
 
 
 async def on_lead_scored(
-    event: Envelope[LeadScoredV1], ctx: HandlerContext, *, team: TeamConfig, source: str
+    event: Envelope[LeadScoredV1], ctx: HandlerContext, *, source: str
 ) -> None:
-    """Consumes ``lead.scored.v1``; assigns a rep by round robin and emits ``lead.routed.v1``.
+    """Consumes ``lead.scored.v1``; assigns the lead and emits ``lead.routed.v1``.
 
     Idempotent twice over: the runner skips a redelivered event, and a lead that already has
     an assignment (a second score of the same lead) is never assigned again.
     """
-    scored = event.data
-    if await repository.get_assignment(ctx.session, scored.lead_id) is not None:
+    await dispatch.route_scored(ctx.session, ctx.outbox, event.data, source=source, now=utcnow())
+
+
+async def on_sales_outcome(event: Envelope[SalesOutcomeRecordedV1], ctx: HandlerContext) -> None:
+    """Consumes ``sales.outcome_recorded.v1``: ``accepted`` stops the SLA clock, a closing
+    outcome frees the rep's capacity. Emits nothing; applying an outcome twice changes nothing.
+    """
+    await lifecycle.record_outcome(ctx.session, event.data, now=utcnow())
+
+
+async def on_lead_erased(event: Envelope[LeadErasedV1], ctx: HandlerContext) -> None:
+    """Consumes ``lead.erased.v1``: forgets the lead's personal data (the copy of the lead kept
+    for reassignment and the contact hash). Who had the lead and why stays, as an audit of
+    routing without a person in it. Emits nothing; erasing twice changes nothing."""
+    await repository.forget_lead(ctx.session, event.data.lead_id)
+
+
+async def on_campaign_briefed(
+    event: Envelope[CampaignBriefedV1],
+    ctx: HandlerContext,
+    *,
+    source: str,
+    default_hot_share: float,
+) -> None:
+    """Consumes ``campaign.briefed.v1``; may emit ``campaign.capacity_warned.v1``.
+
+    The brief is stored (``lead.routed.v1`` carries its name and offer); the runner's
+    processed-event record keeps a redelivered brief from warning twice.
+    """
+    brief = event.data
+    now = utcnow()
+    await repository.save_campaign(ctx.session, brief, now)
+    org, current = await org_repository.snapshot(ctx.session)
+    if brief.expected_leads is None or current is None:
         return
-    weights = await repository.eligible_weights(ctx.session, team.team)
-    position = await repository.take_position(ctx.session, team.team)
-    rep_id = pick(weights, position)
-    routed_at = utcnow()
-    if rep_id is None:
-        queue, reason = f"{team.team}.queue", "no active rep in the team: held in the team queue"
-        rep_name = None
-    else:
-        queue, reason = None, f"round robin in team {team.team} (position {position})"
-        rep_name = await repository.rep_name(ctx.session, rep_id)
-    assignment_id = uuid.uuid4()
-    due = sla_due(team, scored.priority, routed_at) if rep_id else None
-    added = await repository.add_assignment(
-        ctx.session,
-        {
-            "id": assignment_id,
-            "lead_id": scored.lead_id,
-            "team": team.team,
-            "rep_id": rep_id,
-            "queue": queue,
-            "rule": "default",
-            "reason": reason,
-            "priority": scored.priority.value,
-            "score": scored.score,
-            "captured_at": scored.captured_at,
-            "routed_at": routed_at,
-            "sla_due_at": due,
-        },
+    _, rules = current
+    facts: Facts = {"campaign_id": brief.campaign_id, "channel": brief.channel, "priority": "hot"}
+    rule = rules.first_match(facts)
+    team_id = rules.default_team
+    if rule is not None:
+        team_id = rule.team or org.reps[rule.rep or ""].team
+    team = org.teams[team_id]
+    hot, total = await repository.hot_share(ctx.session, team.id, since=now - HISTORY)
+    share = hot / total if total >= MIN_HISTORY_LEADS else default_hot_share
+    result = check_capacity(
+        team=team,
+        reps=org.reps.values(),
+        open_leads=await org_repository.open_leads(ctx.session),
+        expected_leads=brief.expected_leads,
+        hot_share=share,
+        days=campaign_days(brief.starts_on, brief.ends_on, now.date()),
     )
-    if not added:
+    if not result.short:
         return
-    attribution = scored.lead.attribution
-    routed = LeadRoutedV1(
-        lead_id=scored.lead_id,
-        assignment_id=str(assignment_id),
-        captured_at=scored.captured_at,
-        routed_at=routed_at,
-        team=team.team,
-        rep_id=rep_id,
-        rep_name=rep_name,
-        queue=queue,
-        rule="default",
-        reason=reason,
-        priority=scored.priority,
-        score=scored.score,
-        sla_due_at=due,
-        campaign_id=attribution.campaign_id,
-        channel=attribution.channel,
-        source=attribution.source,
+    warning = CampaignCapacityWarnedV1(
+        campaign_id=brief.campaign_id,
+        team=team.id,
+        expected_hot_leads=result.expected_hot_leads,
+        capacity=result.capacity,
+        message=result.message(),
     )
-    await ctx.outbox.add(
-        ctx.session,
-        new_event(routed, subject=scored.lead_id, source=source),
-        headers={"team": team.team},
-    )
+    await ctx.outbox.add(ctx.session, new_event(warning, subject=brief.campaign_id, source=source))
+    metrics.CAMPAIGN_WARNINGS.labels(team.id).inc()

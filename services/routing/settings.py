@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
@@ -12,4 +13,13 @@ class Settings(ServiceSettings):
 
     service_name: str = "routing"
     port: int = 8003
-    team_file: Path = Path(__file__).parent / "team.json"
+    org_file: Path = Field(
+        default=Path(__file__).parent / "org.json",
+        description="seeds an empty database with teams, reps and rules",
+    )
+    sla_poll_seconds: float = Field(default=0.2, gt=0, le=5)
+    sla_enabled: bool = True
+    sla_workers: int = Field(default=4, ge=1, le=32, description="timers handled at once")
+    default_hot_share: float = Field(
+        default=0.3, ge=0, le=1, description="hot share assumed before 50 leads of history"
+    )

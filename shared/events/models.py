@@ -189,6 +189,15 @@ class LeadRoutedV1(EventData):
     campaign_id: str | None = None
     channel: str | None = None
     source: str | None = None
+    status: str | None = Field(
+        default=None, description="open, queued, nurture or escalated; absent means open"
+    )
+    rule_version: int | None = None
+    lead: Lead | None = Field(default=None, description="the lead as captured, for the rep")
+    grade: str | None = None
+    reasons: tuple[Reason, ...] = ()
+    campaign_name: str | None = None
+    campaign_offer: str | None = None
 
 
 @register
