@@ -71,12 +71,15 @@ def split(rows: list[dict[str, str]], test_percent: int) -> tuple[list[Any], lis
     return train, test
 
 
-def outcome_for(row: dict[str, str], lead_id: str) -> dict[str, Any]:
-    """What sales would report: won, or (for non-converted leads) lost or disqualified."""
+def outcome_for(row: dict[str, str], lead_id: str, deal: str = "0.00") -> dict[str, Any]:
+    """What sales would report: won, or (for non-converted leads) lost or disqualified.
+
+    The data records no deal values, so a conversion is a won deal of ``deal`` USD.
+    """
     key = lead_id_of(row)
     body: dict[str, Any] = {"outcome_id": f"eval-{key}", "lead_id": lead_id}
     if converted(row):
-        return body | {"status": "won"}
+        return body | {"status": "won", "amount": deal, "currency": "USD"}
     bucket = _bucket(row)
     if bucket % 5 < 3:
         return body | {"status": "lost", "reason": "chose another provider"}
@@ -149,7 +152,11 @@ async def scores(
 
 
 async def evaluate(
-    urls: Urls, train: list[dict[str, str]], test: list[dict[str, str]], timeout: float
+    urls: Urls,
+    train: list[dict[str, str]],
+    test: list[dict[str, str]],
+    timeout: float,
+    deal: str = "0.00",
 ) -> tuple[float | None, float | None]:
     headers = {"Authorization": f"Bearer {urls.key}"}
     async with httpx.AsyncClient(timeout=30, headers=headers) as http:
@@ -165,7 +172,7 @@ async def evaluate(
         log(f"captured {len(train_ids)} training leads in {time.monotonic() - started:.0f}s")
         await _gather(
             list(zip(train, train_ids, strict=True)),
-            lambda pair: _post(http, f"{urls.feedback}/v1/outcomes", outcome_for(*pair)),
+            lambda pair: _post(http, f"{urls.feedback}/v1/outcomes", outcome_for(*pair, deal)),
             limit=12,
         )
         log(f"reported {len(train_ids)} outcomes")
@@ -226,6 +233,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--test", type=Path, help="CSV of leads to score (default: 30%% of train)")
     parser.add_argument("--test-percent", type=int, default=30)
     parser.add_argument("--timeout", type=float, default=900, help="seconds for each wait")
+    parser.add_argument(
+        "--deal-amount", default="0.00", help="USD reported for each won deal (the data has none)"
+    )
     running = parser.add_argument_group("a running stack (all four, or none to start one)")
     running.add_argument("--intake-url")
     running.add_argument("--scoring-url")
@@ -253,10 +263,10 @@ def main(argv: list[str] | None = None) -> int:
                          "and --api-key (or HANDOFF_BOOTSTRAP_API_KEY)")  # fmt: skip
         intake, scoring, feedback = (str(u).rstrip("/") for u in given)
         urls = Urls(intake, scoring, feedback, key)
-        result = asyncio.run(evaluate(urls, train, test, args.timeout))
+        result = asyncio.run(evaluate(urls, train, test, args.timeout, args.deal_amount))
     else:
         with own_stack(args) as urls:
-            result = asyncio.run(evaluate(urls, train, test, args.timeout))
+            result = asyncio.run(evaluate(urls, train, test, args.timeout, args.deal_amount))
     rules_auc, learned_auc = result
     print(f"rules AUC {rules_auc:.3f}" if rules_auc is not None else "rules AUC n/a")
     print(f"learned AUC {learned_auc:.3f}" if learned_auc is not None else "learned AUC n/a")

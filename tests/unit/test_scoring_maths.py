@@ -166,3 +166,26 @@ def test_the_evaluation_never_reads_what_sales_wrote_after_contact() -> None:
     assert lead.interest.form_type == "lead_add_form"
     assert lead.attribution.channel == "referral"
     assert lead.behaviour.visits == 3
+
+
+def test_the_evaluation_reports_outcomes_feedback_accepts() -> None:
+    from decimal import Decimal
+
+    from deploy.eval.scoring import outcome_for
+    from services.feedback.outcomes import OutcomeEntry, field_problems
+
+    converted = {"Prospect ID": "p-1", "Converted": "1"}
+    won = outcome_for(converted, "lead-1", "120.00")
+    assert (won["status"], won["amount"], won["currency"]) == ("won", "120.00", "USD")
+    lost = outcome_for({"Prospect ID": "p-2", "Converted": "0"}, "lead-2")
+    assert lost["status"] in {"lost", "disqualified"} and lost["reason"]
+    for body in (won, lost):
+        entry = OutcomeEntry(
+            outcome_id=body["outcome_id"],
+            status=OutcomeStatus(body["status"]),
+            occurred_at=datetime.now(UTC),
+            reason=body.get("reason"),
+            amount=Decimal(body["amount"]) if "amount" in body else None,
+            currency=body.get("currency"),
+        )
+        assert field_problems(entry, reporting_currency="USD", rates={}) == []
