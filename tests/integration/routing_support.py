@@ -108,6 +108,17 @@ async def published(sessions: SessionFactory, lead_id: str) -> list[dict[str, An
         return [{"type": r.headers["ce_type"], "data": json.loads(r.payload)["data"]} for r in rows]
 
 
+async def retire_outbox(sessions: SessionFactory) -> None:
+    """Mark what these tests staged as sent and stop their SLA clocks: no relay runs here,
+    and the services started later in the test session must not act on test leads."""
+    table = models.tables.outbox
+    async with sessions() as session, session.begin():
+        await session.execute(
+            table.update().where(table.c.sent_at.is_(None)).values(sent_at=utcnow())
+        )
+        await session.execute(models.sla_timer.delete())
+
+
 async def wait_for(probe: Any, timeout: float = 30.0) -> Any:
     deadline = asyncio.get_running_loop().time() + timeout
     while True:

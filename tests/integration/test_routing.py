@@ -22,6 +22,7 @@ from tests.integration.routing_support import (
     SOURCE,
     make_team,
     published,
+    retire_outbox,
     route,
     scored_lead,
     wait_for,
@@ -34,7 +35,9 @@ pytestmark = pytest.mark.integration
 async def sessions(stack: Stack) -> AsyncIterator[SessionFactory]:
     await asyncio.to_thread(upgrade, MIGRATIONS, stack.database_url)
     engine = create_engine(stack.database_url, pool_size=8)
-    yield session_factory(engine)
+    factory = session_factory(engine)
+    yield factory
+    await retire_outbox(factory)
     await engine.dispose()
 
 

@@ -22,7 +22,14 @@ from shared.kafka.retry import RetryPolicy
 from shared.kafka.runner import ConsumerRunner
 from shared.migrations import upgrade
 from tests.conftest import Stack
-from tests.integration.routing_support import MIGRATIONS, OUTBOX, SOURCE, make_team, scored_lead
+from tests.integration.routing_support import (
+    MIGRATIONS,
+    OUTBOX,
+    SOURCE,
+    make_team,
+    retire_outbox,
+    scored_lead,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -34,7 +41,9 @@ WEIGHTS = {"ann": 3, "bob": 2, "cy": 1}
 async def sessions(stack: Stack) -> AsyncIterator[SessionFactory]:
     await asyncio.to_thread(upgrade, MIGRATIONS, stack.database_url)
     engine = create_engine(stack.database_url, pool_size=8)
-    yield session_factory(engine)
+    factory = session_factory(engine)
+    yield factory
+    await retire_outbox(factory)
     await engine.dispose()
 
 
