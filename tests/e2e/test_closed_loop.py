@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -51,15 +52,19 @@ async def test_outcomes_reported_to_feedback_change_scorings_model_and_later_sco
         response = await http.post(f"{services.urls['feedback']}/v1/outcomes", json=outcomes)
         assert response.status_code in (200, 202), response.text
 
-        async def retrained() -> dict[str, Any] | None:
+        model: dict[str, Any] = before
+        for _ in range(360):  # the refit runs in the background every few seconds
             model = (await http.get(f"{services.urls['scoring']}/v1/model")).json()
             # A fixed share of outcomes is held out to measure the model, not to train it.
             seen = model["outcomes_learned"] + model["holdout_size"]
-            learned = seen >= before["outcomes_learned"] + before["holdout_size"] + 40
-            changed = model["model_version"] != before["model_version"]
-            return model if learned and changed else None
-
-        model = await eventually(retrained, timeout=90, every=0.5)
+            if (
+                seen >= before["outcomes_learned"] + before["holdout_size"] + 40
+                and model["model_version"] != before["model_version"]
+            ):
+                break
+            await asyncio.sleep(0.5)
+        else:
+            raise AssertionError(f"no new model within 180 s: before {before}, now {model}")
 
         fresh = await http.post(
             f"{services.urls['intake']}/v1/leads",
