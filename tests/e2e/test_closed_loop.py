@@ -14,6 +14,8 @@ from tests.support import eventually
 
 pytestmark = pytest.mark.e2e
 
+LEADS = 80
+
 
 async def test_outcomes_reported_to_feedback_change_scorings_model_and_later_scores(
     services: Services,
@@ -22,7 +24,8 @@ async def test_outcomes_reported_to_feedback_change_scorings_model_and_later_sco
     async with httpx.AsyncClient(timeout=20, headers=services.admin) as http:
         before = (await http.get(f"{services.urls['scoring']}/v1/model")).json()
         leads: list[tuple[str, bool]] = []
-        for i in range(40):
+        # Enough that, after the fifth held out to measure it, the model has the 30 it needs.
+        for i in range(LEADS):
             good = i % 2 == 0
             body = {
                 "contact": {"email": f"loop-{run}-{i}@{'bigco' if good else 'gmail'}.com"},
@@ -58,7 +61,7 @@ async def test_outcomes_reported_to_feedback_change_scorings_model_and_later_sco
             # A fixed share of outcomes is held out to measure the model, not to train it.
             seen = model["outcomes_learned"] + model["holdout_size"]
             if (
-                seen >= before["outcomes_learned"] + before["holdout_size"] + 40
+                seen >= before["outcomes_learned"] + before["holdout_size"] + LEADS
                 and model["model_version"] != before["model_version"]
             ):
                 break
