@@ -1,4 +1,4 @@
-"""Builds the intake app: its API plus the shared runtime (outbox relay, no consumer yet)."""
+"""Builds the intake app: leads, forms, campaigns and API keys, plus the shared runtime."""
 
 from __future__ import annotations
 
