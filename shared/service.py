@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar
 
 import uvicorn
 from aiokafka import AIOKafkaProducer
@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from shared import logging as handoff_logging
 from shared import metrics
-from shared.auth import Principal, bootstrap_principal, find_key, key_handlers
+from shared.auth import Principal, RecentKeys, bootstrap_principal, find_key, key_handlers
 from shared.db import SessionFactory, asyncpg_dsn, create_engine, session_factory
 from shared.errors import HandoffError, Unauthenticated
 from shared.http import BodyLimit, install_outage_handlers
@@ -41,21 +41,24 @@ from shared.tables import ServiceTables
 
 log = logging.getLogger(__name__)
 
+S = TypeVar("S", bound=ServiceSettings)
 
-class Runtime:
+
+class Runtime(Generic[S]):
     """The running parts of one service instance, started and stopped with the app."""
 
     def __init__(
         self,
-        settings: ServiceSettings,
+        settings: S,
         *,
         tables: ServiceTables,
         migrations_dir: Path,
         handlers: Mapping[str, Handler] | None = None,
-        on_start: Callable[[Runtime], Awaitable[None]] | None = None,
-        background: Mapping[str, Callable[[Runtime], Coroutine[Any, Any, None]]] | None = None,
+        on_start: Callable[[Runtime[S]], Awaitable[None]] | None = None,
+        background: Mapping[str, Callable[[Runtime[S]], Coroutine[Any, Any, None]]] | None = None,
     ) -> None:
         self.settings = settings
+        self._recent_keys = RecentKeys()
         self.on_start = on_start
         self.background = dict(background or {})
         self._background_tasks: list[asyncio.Task[None]] = []
@@ -166,8 +169,15 @@ class Runtime:
         principal = bootstrap_principal(key, bootstrap.get_secret_value() if bootstrap else None)
         if principal is not None:
             return principal
+        now = time.monotonic()
+        principal = self._recent_keys.get(key, now)
+        if principal is not None:
+            return principal
         async with self.sessions() as session:
-            return await find_key(session, self.tables.api_keys, key)
+            principal = await find_key(session, self.tables.api_keys, key)
+        if principal is not None:
+            self._recent_keys.put(key, principal, now)
+        return principal
 
     @contextlib.asynccontextmanager
     async def lifespan(self, app: FastAPI) -> AsyncIterator[None]:
@@ -192,7 +202,7 @@ async def _retry_start(start: Callable[[], Awaitable[None]], *, what: str) -> No
 
 
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
-    runtime: Runtime = request.app.state.runtime
+    runtime: Runtime[Any] = request.app.state.runtime
     async with runtime.sessions() as session:
         yield session
 
@@ -201,13 +211,13 @@ SessionDep = Annotated[AsyncSession, Depends(_session)]
 """A database session for one request; the endpoint opens the transaction (``session.begin()``)."""
 
 
-def get_runtime(request: Request) -> Runtime:
+def get_runtime(request: Request) -> Runtime[Any]:
     """The running service, for endpoints that need its outbox or settings."""
-    runtime: Runtime = request.app.state.runtime
+    runtime: Runtime[Any] = request.app.state.runtime
     return runtime
 
 
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+RuntimeDep = Annotated[Runtime[Any], Depends(get_runtime)]
 
 
 def error_body(
@@ -217,7 +227,7 @@ def error_body(
     return {"error": {"code": code, "message": message, "fields": fields or []}}
 
 
-def install(app: FastAPI, runtime: Runtime) -> None:
+def install(app: FastAPI, runtime: Runtime[Any]) -> None:
     """Add health, readiness, metrics, error mapping, body limit and timing to a service app."""
     app.state.runtime = runtime
     app.add_middleware(BodyLimit, max_bytes=runtime.settings.max_body_bytes)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import time
 import uuid
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 
@@ -151,3 +152,23 @@ async def intake_leads_with(database_url: str, email: str) -> int:
             return int((await conn.execute(query)).scalar_one())
     finally:
         await engine.dispose()
+
+
+@contextlib.asynccontextmanager
+async def serving(app: Any, port: int) -> AsyncIterator[None]:
+    """Run an ASGI app under uvicorn in this process (its lifespan included) on 127.0.0.1."""
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None))
+    task = asyncio.create_task(server.serve())
+    try:
+        for _ in range(600):
+            if server.started or task.done():
+                break
+            await asyncio.sleep(0.1)
+        if not server.started:
+            raise RuntimeError("the app did not start")
+        yield
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, 60)

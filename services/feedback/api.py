@@ -110,7 +110,7 @@ async def post_outcomes(
     Order is by ``occurred_at``, so late outcomes are fine; ``disqualified``, ``won`` and
     ``lost`` close a lead, and only an outcome with ``"reopens": true`` may follow them.
     """
-    settings: Settings = runtime.settings  # type: ignore[assignment]
+    settings: Settings = runtime.settings
     items, prefixes = _parse(payload, settings)
     async with session.begin():
         stored = await record_outcomes(
@@ -150,7 +150,7 @@ async def post_spend(
     campaign_id: str, body: SpendIn, session: SessionDep, runtime: RuntimeDep, response: Response
 ) -> SpendRead:
     """Record what a campaign cost over a period; CPQL, CAC and ROI prorate it by days."""
-    settings: Settings = runtime.settings  # type: ignore[assignment]
+    settings: Settings = runtime.settings
     problems = []
     if body.period_end < body.period_start:
         problems.append(FieldError("period_end", "period_end is before period_start"))

@@ -39,7 +39,7 @@ def lead_filter(
 async def _report(
     session: SessionDep, runtime: RuntimeDep, f: LeadFilter, by: GroupBy, what: str
 ) -> Report:
-    settings: Settings = runtime.settings  # type: ignore[assignment]
+    settings: Settings = runtime.settings
     return await kpi_report(session, f, by=by, settings=settings, now=utcnow(), what=what)
 
 
@@ -102,7 +102,7 @@ async def get_nudges(
     limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
 ) -> NudgesRead:
     """Whom to remind: each rep's leads routed longer ago than the delay with no outcome."""
-    settings: Settings = runtime.settings  # type: ignore[assignment]
+    settings: Settings = runtime.settings
     hours = older_than_hours or settings.nudge_after_hours
     now = utcnow()
     waiting = await queries.leads_awaiting_outcome(

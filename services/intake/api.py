@@ -28,11 +28,6 @@ IdempotencyKey = Annotated[
 JSON = "application/json"
 
 
-def intake_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
 @router.post(
     "/leads",
     tags=["leads"],
@@ -57,7 +52,7 @@ async def submit_lead(
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Store the lead and stage ``lead.captured.v1`` (or ``lead.touched.v1``) atomically."""
-    settings = intake_settings(request)
+    settings: Settings = runtime.settings
     lead = normalise(body)
     raw = await request.body()
     retry = (
@@ -104,7 +99,7 @@ def _accepted(captured: Captured) -> bytes:
     },
 )
 async def register_campaign(
-    body: CampaignIn, request: Request, session: SessionDep, runtime: RuntimeDep, response: Response
+    body: CampaignIn, session: SessionDep, runtime: RuntimeDep, response: Response
 ) -> CampaignRead:
     """Register a campaign before launch; routing and sales tools hear of it on Kafka."""
     brief = body.model_dump(mode="json")
@@ -126,7 +121,7 @@ async def register_campaign(
             budget=body.cost,
             currency=body.currency,
         )
-        source = intake_settings(request).event_source
+        source = runtime.settings.event_source
         await runtime.outbox.add(session, new_event(briefed, subject=body.id, source=source))
         created = await repository.get_campaign(session, body.id)
     return CampaignRead(**brief, created_at=created.created_at)

@@ -12,11 +12,12 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from starlette.datastructures import UploadFile
 
 from services.intake import metrics, repository, spam
-from services.intake.api import IdempotencyKey, intake_settings
+from services.intake.api import IdempotencyKey
 from services.intake.capture import Retry, capture_once, request_hash
 from services.intake.forms import TOKEN_FIELD, render_snippet
 from services.intake.normalise import normalise_form
 from services.intake.schemas import FormConfig
+from services.intake.settings import Settings
 from shared.auth import require
 from shared.errors import FieldError, HandoffError, InvalidInput, NotFound
 from shared.events import Scope
@@ -147,10 +148,10 @@ async def submit_form(
     runtime: RuntimeDep,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    settings = intake_settings(request)
+    settings: Settings = runtime.settings
     try:
         form = await _form(session, form_id)
-        await _guard(form, request, session)
+        await _guard(form, request, session, settings)
         values = {
             k: v for k, v in (await request.form()).multi_items() if not isinstance(v, UploadFile)
         }
@@ -202,9 +203,10 @@ async def submit_form(
         return _error(request, exc)
 
 
-async def _guard(form: FormConfig, request: Request, session: SessionDep) -> None:
+async def _guard(
+    form: FormConfig, request: Request, session: SessionDep, settings: Settings
+) -> None:
     """Origin first (cheap), then the shared rate limits (counted even when refused)."""
-    settings = intake_settings(request)
     if not spam.origin_allowed(
         request.headers.get("origin"), [str(o) for o in form.allowed_origins]
     ):

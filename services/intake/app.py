@@ -14,7 +14,7 @@ from shared.service import Runtime, install
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
 
-    async def load_form_secret(runtime: Runtime) -> None:
+    async def load_form_secret(runtime: Runtime[Settings]) -> None:
         if settings.form_secret is not None:
             app.state.form_secret = settings.form_secret.get_secret_value()
             return
@@ -28,7 +28,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         on_start=load_form_secret,
     )
     app = FastAPI(title="Handoff intake", version="0.1.0", lifespan=runtime.lifespan)
-    app.state.settings = settings
     install(app, runtime)
     app.include_router(api.router)
     app.include_router(api_forms.router)

@@ -27,11 +27,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     default_rules = parse_rule_set(rules_body)
     default_rules.check(teams=[t.id for t in org.teams], reps=[r.id for r in org.reps])
 
-    async def seed(runtime: Runtime) -> None:
+    async def seed(runtime: Runtime[Settings]) -> None:
         async with runtime.sessions() as session, session.begin():
             await org_repository.seed(session, org, default_rules)
 
-    async def watch_slas(runtime: Runtime) -> None:
+    async def watch_slas(runtime: Runtime[Settings]) -> None:
         watcher = SlaWatcher(
             sessions=runtime.sessions,
             outbox=runtime.outbox,

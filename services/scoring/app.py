@@ -23,7 +23,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     cache = ActiveCache()
     source = settings.event_source
 
-    async def seed_rules(runtime: Runtime) -> None:
+    async def seed_rules(runtime: Runtime[Settings]) -> None:
         async with runtime.sessions() as session, session.begin():
             await model_store.seed_rules(session, seed)
 

@@ -6,7 +6,6 @@ to it, and it consumes the real topics in a consumer group of its own.
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 import uuid
 from collections.abc import AsyncIterator
@@ -16,7 +15,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from aiokafka import AIOKafkaProducer
 
 from services.feedback.app import create_app
@@ -24,7 +22,7 @@ from services.feedback.settings import Settings
 from shared.events import EventData, LeadRoutedV1, Priority, new_event, utcnow
 from shared.kafka.producer import create_producer
 from tests.conftest import Stack
-from tests.support import free_port
+from tests.support import free_port, serving
 
 ADMIN_KEY = "hk_it_" + secrets.token_urlsafe(32)
 _GROUP = f"it-feedback-{uuid.uuid4().hex[:8]}"
@@ -109,21 +107,10 @@ async def feedback(stack: Stack) -> AsyncIterator[Feedback]:
             "nudge_after_hours": 1,
         }
     )
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_config=None)
-    )
-    task = asyncio.create_task(server.serve())
     producer = create_producer(stack.bootstrap, client_id="it-feedback-tests")
     await producer.start()
     try:
-        for _ in range(600):
-            if server.started or task.done():
-                break
-            await asyncio.sleep(0.1)
-        if not server.started:
-            raise RuntimeError("feedback did not start")
-        yield Feedback(f"http://127.0.0.1:{port}", settings, producer)
+        async with serving(create_app(settings), port):
+            yield Feedback(f"http://127.0.0.1:{port}", settings, producer)
     finally:
         await producer.stop()
-        server.should_exit = True
-        await asyncio.wait_for(task, 60)

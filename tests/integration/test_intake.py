@@ -12,14 +12,13 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-import uvicorn
 
 from services.intake.app import create_app
 from services.intake.settings import Settings
 from shared.events import CampaignBriefedV1, LeadTouchedV1, decode
 from shared.events.topics import LEADS_CAPTURED, MARKETING_CAMPAIGNS
 from tests.conftest import Stack
-from tests.support import TcpProxy, free_port, intake_leads_with, read_topic
+from tests.support import TcpProxy, free_port, intake_leads_with, read_topic, serving
 
 pytestmark = pytest.mark.integration
 
@@ -60,20 +59,10 @@ async def intake(stack: Stack) -> AsyncIterator[Intake]:
             "consumer_enabled": False,
         }
     )
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_config=None)
-    )
-    task = asyncio.create_task(server.serve())
     try:
-        for _ in range(600):
-            if server.started or task.done():
-                break
-            await asyncio.sleep(0.1)
-        assert server.started, "intake did not start"
-        yield Intake(f"http://127.0.0.1:{port}", proxy, stack.database_url)
+        async with serving(create_app(settings), port):
+            yield Intake(f"http://127.0.0.1:{port}", proxy, stack.database_url)
     finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, 60)
         await proxy.cut()
 
 
