@@ -169,29 +169,3 @@ def bootstrap_principal(key: str, bootstrap_key: str | None) -> Principal | None
     if bootstrap_key and hmac.compare_digest(hash_key(key), hash_key(bootstrap_key)):
         return Principal(BOOTSTRAP_KEY_ID, "bootstrap", frozenset({Scope.ADMIN}))
     return None
-
-
-class RecentKeys:
-    """Keys found valid in the last few seconds, so a busy client costs no query per request.
-
-    Only valid keys are remembered, and briefly: a revoked key stops working within
-    ``ttl`` seconds everywhere, and a newly issued key is never refused from a stale entry.
-    """
-
-    def __init__(self, ttl: float = 5.0, size: int = 1000) -> None:
-        self.ttl = ttl
-        self.size = size
-        self._entries: dict[str, tuple[float, Principal]] = {}
-
-    def get(self, key: str, now: float) -> Principal | None:
-        entry = self._entries.get(hash_key(key))
-        if entry is None or entry[0] < now:
-            return None
-        return entry[1]
-
-    def put(self, key: str, principal: Principal, now: float) -> None:
-        if len(self._entries) >= self.size:
-            self._entries = {h: e for h, e in self._entries.items() if e[0] >= now}
-            if len(self._entries) >= self.size:
-                self._entries.clear()
-        self._entries[hash_key(key)] = (now + self.ttl, principal)

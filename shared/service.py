@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from shared import logging as handoff_logging
 from shared import metrics
-from shared.auth import Principal, RecentKeys, bootstrap_principal, find_key, key_handlers
+from shared.auth import Principal, bootstrap_principal, find_key, key_handlers
 from shared.db import SessionFactory, asyncpg_dsn, create_engine, session_factory
 from shared.errors import HandoffError, Unauthenticated
 from shared.http import BodyLimit, install_outage_handlers
@@ -58,7 +58,6 @@ class Runtime(Generic[S]):
         background: Mapping[str, Callable[[Runtime[S]], Coroutine[Any, Any, None]]] | None = None,
     ) -> None:
         self.settings = settings
-        self._recent_keys = RecentKeys()
         self.on_start = on_start
         self.background = dict(background or {})
         self._background_tasks: list[asyncio.Task[None]] = []
@@ -169,15 +168,8 @@ class Runtime(Generic[S]):
         principal = bootstrap_principal(key, bootstrap.get_secret_value() if bootstrap else None)
         if principal is not None:
             return principal
-        now = time.monotonic()
-        principal = self._recent_keys.get(key, now)
-        if principal is not None:
-            return principal
         async with self.sessions() as session:
-            principal = await find_key(session, self.tables.api_keys, key)
-        if principal is not None:
-            self._recent_keys.put(key, principal, now)
-        return principal
+            return await find_key(session, self.tables.api_keys, key)
 
     @contextlib.asynccontextmanager
     async def lifespan(self, app: FastAPI) -> AsyncIterator[None]:

@@ -1,23 +1,7 @@
-from shared.auth import Principal, RecentKeys, bootstrap_principal, hash_key, new_key
+from shared.auth import Principal, bootstrap_principal, hash_key, new_key
 from shared.events import Scope
 
 ANN = Principal("k1", "crm", frozenset({Scope.SALES}))
-
-
-def test_a_valid_key_is_remembered_only_for_its_ttl() -> None:
-    recent = RecentKeys(ttl=5)
-    recent.put("hk_a", ANN, now=100.0)
-    assert recent.get("hk_a", now=104.9) == ANN
-    assert recent.get("hk_a", now=105.1) is None  # a revocation is seen within the ttl
-    assert recent.get("hk_b", now=101.0) is None
-
-
-def test_the_memory_stays_bounded() -> None:
-    recent = RecentKeys(ttl=5, size=3)
-    for i in range(10):
-        recent.put(f"hk_{i}", ANN, now=100.0)
-    assert recent.get("hk_9", now=101.0) == ANN
-    assert sum(recent.get(f"hk_{i}", now=101.0) is not None for i in range(10)) <= 3
 
 
 def test_keys_are_random_and_only_their_hash_is_kept() -> None:
