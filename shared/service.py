@@ -30,6 +30,7 @@ from shared import metrics
 from shared.auth import Principal, bootstrap_principal, find_key, key_handlers
 from shared.db import SessionFactory, asyncpg_dsn, create_engine, session_factory
 from shared.errors import HandoffError, Unauthenticated
+from shared.events import asyncapi
 from shared.http import BodyLimit, install_outage_handlers
 from shared.kafka.producer import create_producer
 from shared.kafka.retry import RetryPolicy
@@ -240,6 +241,14 @@ def install(app: FastAPI, runtime: Runtime[Any]) -> None:
     @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")
     async def metrics_endpoint() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get(
+        "/asyncapi.json",
+        tags=["operations"],
+        summary="AsyncAPI 3.0 document of every Handoff topic, message and operation",
+    )
+    async def asyncapi_document() -> JSONResponse:
+        return JSONResponse(asyncapi.document())
 
     @app.exception_handler(HandoffError)
     async def handoff_error(request: Request, exc: HandoffError) -> JSONResponse:
