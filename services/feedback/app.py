@@ -10,7 +10,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.feedback import api, dashboard, handlers, kpi_api, models
+from services.feedback import api, dashboard, handlers, kpi_api, lead_api, models
 from services.feedback.publisher import QualityPublisher
 from services.feedback.settings import Settings
 from shared.events import (
@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install(app, runtime)
     app.include_router(api.router)
     app.include_router(kpi_api.router)
+    app.include_router(lead_api.router)
     app.include_router(dashboard.router)
     app.mount("/dashboard/assets", dashboard.assets, name="dashboard-assets")
     return app

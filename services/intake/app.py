@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.intake import api, api_forms, api_keys, models, repository
+from services.intake import api, api_forms, api_keys, api_leads, models, repository
 from services.intake.settings import Settings
 from shared.service import Runtime, install
 
@@ -30,6 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Handoff intake", version="0.1.0", lifespan=runtime.lifespan)
     install(app, runtime)
     app.include_router(api.router)
+    app.include_router(api_leads.router)
     app.include_router(api_forms.router)
     app.include_router(api_keys.router)
     return app

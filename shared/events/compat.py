@@ -116,7 +116,9 @@ def _compare_object(
         )
     for name in new_props:
         if name not in old_props and name in new_required:
-            problems.append(f"{prefix}{name}: new field is required (only optional ones may be added)")
+            problems.append(
+                f"{prefix}{name}: new field is required (only optional ones may be added)"
+            )
 
 
 def _compare_lists(
@@ -132,7 +134,9 @@ def _compare_lists(
     before: list[Any] = old.get(keyword, [])
     after: list[Any] = new.get(keyword, [])
     if len(before) != len(after):
-        problems.append(f"{path or '(root)'}: {keyword} changed ({len(before)} → {len(after)} options)")
+        problems.append(
+            f"{path or '(root)'}: {keyword} changed ({len(before)} → {len(after)} options)"
+        )
         return
     for a, b in zip(before, after, strict=True):
         _compare(a, b, old_root, new_root, path, problems, visiting)

@@ -205,4 +205,3 @@ def example_envelope(event_type: str, *, key: str, producer: str) -> Envelope[Ev
         update={"time": datetime(2026, 3, 2, 9, 0, 1, tzinfo=UTC)}
     )
     return stamped
-

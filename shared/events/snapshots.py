@@ -60,9 +60,7 @@ def check(directory: Path = DEFAULT_DIR) -> Report:
         elif render(snapshot) != render(schema):
             report.extended.append(event_type)
     if directory.exists():
-        report.orphaned = sorted(
-            p.stem for p in directory.glob("*.json") if p.stem not in known
-        )
+        report.orphaned = sorted(p.stem for p in directory.glob("*.json") if p.stem not in known)
     return report
 
 
@@ -86,7 +84,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for event_type in report.missing:
         print(f"{event_type}: new version, snapshot {verb}")
     for event_type in report.extended:
-        print(f"{event_type}: optional fields added, snapshot {'stale' if args.check else 'updated'}")
+        print(
+            f"{event_type}: optional fields added, snapshot {'stale' if args.check else 'updated'}"
+        )
     for event_type in report.orphaned:
         print(f"{event_type}: snapshot of an event type the code no longer has", file=sys.stderr)
     for event_type, problems in report.breaking.items():

@@ -76,7 +76,8 @@ def test_every_released_event_matches_its_committed_snapshot() -> None:
 
 
 def _routed() -> dict[str, Any]:
-    return json.loads((ROOT / "docs" / "events" / "lead.routed.v1.json").read_text())
+    schema: dict[str, Any] = json.loads((ROOT / "docs/events/lead.routed.v1.json").read_text())
+    return schema
 
 
 def test_adding_an_optional_field_is_compatible() -> None:
