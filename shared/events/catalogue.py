@@ -211,11 +211,14 @@ def markdown_table() -> str:
     return "\n".join(lines) + "\n"
 
 
-def services_table() -> str:
-    """The README's per-service events in and out (between its ``service-events`` markers)."""
-    lines = ["| service | port | events in | events out |", "|---|---|---|---|"]
+def services_table(owns: dict[str, str]) -> str:
+    """The README's services table: port, what each owns, events in and out."""
+    lines = [
+        "| service | port | owns (PostgreSQL schema) | events in | events out |",
+        "|---|---|---|---|---|",
+    ]
     for name in SERVICES:
         ins = ", ".join(f"`{t}`" for t in events_in(name)) or "—"
         outs = ", ".join(f"`{t}`" for t in events_out(name)) or "—"
-        lines.append(f"| {name} | {PORTS[name]} | {ins} | {outs} |")
+        lines.append(f"| {name} | {PORTS[name]} | {owns[name]} | {ins} | {outs} |")
     return "\n".join(lines) + "\n"

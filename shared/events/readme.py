@@ -1,7 +1,7 @@
 """Rewrites the README's generated tables from ``shared.events.catalogue``.
 
-``python -m shared.events.readme`` replaces what stands between the ``event-catalogue`` and
-``service-events`` markers; a test fails while the README and the catalogue disagree.
+``python -m shared.events.readme`` replaces what stands between the ``services`` and
+``event-catalogue`` markers; a test fails while the README and the catalogue disagree.
 """
 
 from __future__ import annotations
@@ -12,6 +12,23 @@ from pathlib import Path
 from shared.events.catalogue import markdown_table, services_table
 
 README = Path(__file__).resolve().parents[2] / "README.md"
+
+OWNS: dict[str, str] = {
+    "intake": "`intake`: leads and touches, forms, campaign briefs, API keys, idempotency "
+    "records, rate counters",
+    "scoring": "`scoring`: scores with reasons and versions, rule set versions, lead profiles "
+    "and outcomes, learned models",
+    "routing": "`routing`: teams, reps, accounts, versioned rule sets, rotation state, "
+    "assignments with their attempts, SLA timers, campaign briefs",
+    "feedback": "`feedback`: routed leads, outcomes, SLA record, campaigns, spend, published "
+    "lead-quality figures",
+}
+"""What each service keeps in its own schema (the README's services table)."""
+
+
+def sections() -> dict[str, str]:
+    """Each generated README part by its marker name."""
+    return {"services": services_table(OWNS), "event-catalogue": markdown_table()}
 
 
 def replace_between(text: str, marker: str, body: str) -> str:
@@ -26,8 +43,8 @@ def replace_between(text: str, marker: str, body: str) -> str:
 
 def main() -> int:
     text = README.read_text()
-    text = replace_between(text, "event-catalogue", markdown_table())
-    text = replace_between(text, "service-events", services_table())
+    for marker, body in sections().items():
+        text = replace_between(text, marker, body)
     README.write_text(text)
     return 0
 
