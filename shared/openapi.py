@@ -99,6 +99,17 @@ def _document_operation(operation: dict[str, Any], ref: str) -> None:
         if "example" not in media and "examples" not in media:
             message = specific if status in ("404", "409") else None
             media["example"] = error_example(int(status), message)
+            if status == "422" and not operation.get("requestBody"):
+                media["example"] = _parameter_error(operation["parameters"][0])
+
+
+def _parameter_error(parameter: dict[str, Any]) -> dict[str, Any]:
+    """A 422 example naming the operation's own first parameter, as the service would."""
+    name = f"{parameter.get('in', 'query')}.{parameter['name']}"
+    field = {"field": name, "message": "Input should be a valid value"}
+    return {
+        "error": {"code": "invalid_input", "message": f"invalid input: {name}", "fields": [field]}
+    }
 
 
 RequestExamples = Mapping[tuple[str, str], Mapping[str, Any]]
