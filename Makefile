@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 STACK := $(PY) deploy/local/stack.py
 
-.PHONY: help up down status logs test test-unit lint format venv clean bench-intake eval-scoring
+.PHONY: help up down status logs test test-unit lint format venv clean bench-intake eval-scoring contracts
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -45,6 +45,11 @@ format: $(STAMP) ## apply ruff's fixes and formatting
 test: lint ## lint, then unit, integration and end-to-end tests on a stack of their own
 	@bash deploy/local/ensure-chromium.sh
 	$(VENV)/bin/pytest
+
+contracts: $(STAMP) ## regenerate event snapshots (refuses breaking changes), docs/asyncapi.json and the README tables
+	$(PY) -m shared.events.snapshots
+	$(PY) -m shared.events.asyncapi
+	$(PY) -m shared.events.readme
 
 test-unit: $(STAMP) ## only the tests that need no broker or database
 	$(VENV)/bin/pytest tests/unit

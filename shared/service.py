@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -22,6 +22,7 @@ from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -30,11 +31,13 @@ from shared import metrics
 from shared.auth import Principal, bootstrap_principal, find_key, key_handlers
 from shared.db import SessionFactory, asyncpg_dsn, create_engine, session_factory
 from shared.errors import HandoffError, Unauthenticated
+from shared.events import asyncapi
 from shared.http import BodyLimit, install_outage_handlers
 from shared.kafka.producer import create_producer
 from shared.kafka.retry import RetryPolicy
 from shared.kafka.runner import ConsumerRunner, Handler
 from shared.migrations import upgrade
+from shared.openapi import RequestExamples, install_openapi
 from shared.outbox import Outbox, OutboxRelay
 from shared.settings import ServiceSettings
 from shared.tables import ServiceTables
@@ -219,11 +222,22 @@ def error_body(
     return {"error": {"code": code, "message": message, "fields": fields or []}}
 
 
-def install(app: FastAPI, runtime: Runtime[Any]) -> None:
-    """Add health, readiness, metrics, error mapping, body limit and timing to a service app."""
+def install(
+    app: FastAPI,
+    runtime: Runtime[Any],
+    *,
+    request_examples: RequestExamples | None = None,
+    openapi_models: Sequence[type[BaseModel]] = (),
+) -> None:
+    """Add health, readiness, metrics, error mapping, body limit and timing to a service app.
+
+    ``request_examples`` are the service's example request bodies for its OpenAPI document;
+    ``openapi_models`` the schemas its routes reference by hand.
+    """
     app.state.runtime = runtime
     app.add_middleware(BodyLimit, max_bytes=runtime.settings.max_body_bytes)
     install_outage_handlers(app)
+    install_openapi(app, request_examples, openapi_models)
     app.state.authenticate = runtime.authenticate
 
     @app.get("/healthz", tags=["operations"], summary="Liveness: the process answers")
@@ -240,6 +254,14 @@ def install(app: FastAPI, runtime: Runtime[Any]) -> None:
     @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")
     async def metrics_endpoint() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get(
+        "/asyncapi.json",
+        tags=["operations"],
+        summary="AsyncAPI 3.0 document of every Handoff topic, message and operation",
+    )
+    async def asyncapi_document() -> JSONResponse:
+        return JSONResponse(asyncapi.document())
 
     @app.exception_handler(HandoffError)
     async def handoff_error(request: Request, exc: HandoffError) -> JSONResponse:

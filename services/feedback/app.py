@@ -10,7 +10,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.feedback import api, dashboard, handlers, kpi_api, models
+from services.feedback import api, dashboard, handlers, kpi_api, lead_api, models, openapi_examples
 from services.feedback.publisher import QualityPublisher
 from services.feedback.settings import Settings
 from shared.events import (
@@ -60,9 +60,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await asyncio.wait_for(task, 30)
 
     app = FastAPI(title="Handoff feedback", version="0.2.0", lifespan=lifespan)
-    install(app, runtime)
+    install(
+        app,
+        runtime,
+        request_examples=openapi_examples.REQUESTS,
+        openapi_models=openapi_examples.MODELS,
+    )
     app.include_router(api.router)
     app.include_router(kpi_api.router)
+    app.include_router(lead_api.router)
     app.include_router(dashboard.router)
     app.mount("/dashboard/assets", dashboard.assets, name="dashboard-assets")
     return app

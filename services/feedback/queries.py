@@ -160,3 +160,26 @@ async def coverage_figures(
         )
     ).one()
     return int(row[0]), int(row[1]), int(row[2])
+
+
+async def lead_history(session: AsyncSession, lead_id: str) -> dict[str, object] | None:
+    """What feedback knows of one lead: its routing, SLA record and outcomes by time."""
+    routed = (
+        await session.execute(select(routed_lead).where(routed_lead.c.lead_id == lead_id))
+    ).first()
+    sla = (await session.execute(select(lead_sla).where(lead_sla.c.lead_id == lead_id))).first()
+    outcomes = list(
+        await session.execute(
+            select(outcome)
+            .where(outcome.c.lead_id == lead_id)
+            .order_by(outcome.c.occurred_at, outcome.c.recorded_at)
+        )
+    )
+    if routed is None and sla is None and not outcomes:
+        return None
+    return {
+        "lead_id": lead_id,
+        "routed": dict(routed._mapping) if routed else None,
+        "sla": dict(sla._mapping) if sla else None,
+        "outcomes": [dict(o._mapping) for o in outcomes],
+    }

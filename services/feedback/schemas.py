@@ -161,3 +161,48 @@ class NudgesRead(BaseModel):
     total: int
     truncated: bool
     reps: list[RepNudgeRead]
+
+
+class RoutedLeadRead(BaseModel):
+    """The lead's latest hand-over as feedback recorded it from ``lead.routed.v1``."""
+
+    team: str
+    rep_id: str | None
+    rep_name: str | None
+    priority: str
+    campaign_id: str | None
+    captured_at: datetime
+    routed_at: datetime
+    first_routed_at: datetime | None
+    sla_due_at: datetime | None
+    attempt: int
+
+
+class LeadSlaRead(BaseModel):
+    """The lead's SLA record from ``leads.sla``."""
+
+    breaches: int
+    first_breached_at: datetime | None
+    reassignments: int
+    escalations: int
+
+
+class OutcomeRead(BaseModel):
+    outcome_id: str
+    status: OutcomeStatus
+    reason: str | None
+    amount: Decimal | None
+    currency: str | None
+    rep_id: str | None
+    occurred_at: datetime
+    recorded_at: datetime
+    reopens: bool
+
+
+class LeadOutcomesRead(BaseModel):
+    """Everything feedback knows of one lead, outcomes ordered by when they happened."""
+
+    lead_id: str
+    routed: RoutedLeadRead | None
+    sla: LeadSlaRead | None
+    outcomes: list[OutcomeRead]

@@ -6,7 +6,15 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.intake import api, api_forms, api_keys, models, repository
+from services.intake import (
+    api,
+    api_forms,
+    api_keys,
+    api_leads,
+    models,
+    openapi_examples,
+    repository,
+)
 from services.intake.settings import Settings
 from shared.service import Runtime, install
 
@@ -28,8 +36,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         on_start=load_form_secret,
     )
     app = FastAPI(title="Handoff intake", version="0.1.0", lifespan=runtime.lifespan)
-    install(app, runtime)
+    install(app, runtime, request_examples=openapi_examples.REQUESTS)
     app.include_router(api.router)
+    app.include_router(api_leads.router)
     app.include_router(api_forms.router)
     app.include_router(api_keys.router)
     return app

@@ -174,3 +174,24 @@ async def get_campaign(session: AsyncSession, campaign_id: str) -> Any:
 
 async def list_campaigns(session: AsyncSession) -> list[Any]:
     return list(await session.execute(select(campaign).order_by(campaign.c.created_at)))
+
+
+async def get_lead(session: AsyncSession, lead_id: uuid.UUID) -> Any:
+    return (await session.execute(select(lead).where(lead.c.id == lead_id))).first()
+
+
+async def leads_by_email(session: AsyncSession, email: str, *, limit: int) -> list[Any]:
+    """The leads of one address, newest first (one per duplicate window)."""
+    rows = await session.execute(
+        select(lead).where(lead.c.email == email).order_by(lead.c.captured_at.desc()).limit(limit)
+    )
+    return list(rows)
+
+
+async def touches_of(session: AsyncSession, lead_id: uuid.UUID) -> list[Any]:
+    rows = await session.execute(
+        select(lead_touch.c.touched_at, lead_touch.c.form_id)
+        .where(lead_touch.c.lead_id == lead_id)
+        .order_by(lead_touch.c.touched_at)
+    )
+    return list(rows)

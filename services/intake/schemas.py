@@ -225,3 +225,24 @@ class CampaignIn(BaseModel):
 
 class CampaignRead(CampaignIn):
     created_at: datetime
+
+
+class TouchRead(BaseModel):
+    """A later submission of a known lead."""
+
+    touched_at: datetime
+    form_id: str | None
+
+
+class LeadRead(BaseModel):
+    """A stored lead as intake captured and normalised it, with its later touches."""
+
+    lead_id: uuid.UUID
+    email: str
+    captured_at: datetime
+    last_touched_at: datetime
+    touches: int
+    campaign_id: str | None
+    form_id: str | None
+    lead: dict[str, Any]
+    touch_history: list[TouchRead]

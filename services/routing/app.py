@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.routing import api, handlers, models, org_api, org_repository
+from services.routing import api, handlers, models, openapi_examples, org_api, org_repository
 from services.routing.org import load_org
 from services.routing.rules import parse_rule_set
 from services.routing.settings import Settings
@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         background={"sla-watcher": watch_slas} if settings.sla_enabled else None,
     )
     app = FastAPI(title="Handoff routing", version="0.2.0", lifespan=runtime.lifespan)
-    install(app, runtime)
+    install(app, runtime, request_examples=openapi_examples.REQUESTS)
     app.include_router(api.router)
     app.include_router(org_api.router)
     return app

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.scoring import api, handlers, model_store, models
+from services.scoring import api, handlers, model_store, models, openapi_examples
 from services.scoring.config import load_rules
 from services.scoring.learning import ActiveCache, background_refits
 from services.scoring.settings import Settings
@@ -54,6 +54,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
 
     app = FastAPI(title="Handoff scoring", version="0.2.0", lifespan=lifespan)
-    install(app, runtime)
+    install(app, runtime, request_examples=openapi_examples.REQUESTS)
     app.include_router(api.router)
     return app
