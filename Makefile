@@ -44,6 +44,7 @@ format: $(STAMP) ## apply ruff's fixes and formatting
 
 test: lint ## lint, then unit, integration and end-to-end tests on a stack of their own
 	@bash deploy/local/ensure-chromium.sh
+	@bash deploy/local/ensure-prometheus.sh
 	$(VENV)/bin/pytest
 
 test-unit: $(STAMP) ## only the tests that need no broker or database
