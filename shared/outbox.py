@@ -186,7 +186,8 @@ class OutboxRelay:
         while not self._stopping:
             self._wake.clear()
             # On a clock and apart from publishing: the backlog must be reported while
-            # Kafka is down, which is when it grows.
+            # Kafka is down, which is when it grows. A database failure here shows as the
+            # relay's own failure just below.
             if time.monotonic() >= gauges_due:
                 gauges_due = time.monotonic() + self.gauges_seconds
                 with contextlib.suppress(Exception):
