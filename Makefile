@@ -44,6 +44,7 @@ format: $(STAMP) ## apply ruff's fixes and formatting
 
 test: lint ## lint, then unit, integration and end-to-end tests on a stack of their own
 	@bash deploy/local/ensure-chromium.sh
+	@bash deploy/local/ensure-prometheus.sh
 	$(VENV)/bin/pytest
 
 contracts: $(STAMP) ## regenerate event snapshots (refuses breaking changes), docs/asyncapi.json and the README tables

@@ -1,4 +1,9 @@
-"""Prometheus metrics shared by all services (one service runs per process)."""
+"""Prometheus metrics shared by all services (one service runs per process).
+
+Names follow Prometheus conventions (base units in the name, ``_total`` on counters) and
+are what ``deploy/prometheus/rules.yml`` and ``deploy/grafana/handoff.json`` query; a test
+checks that every name those files use is exported by a running service.
+"""
 
 from __future__ import annotations
 
@@ -26,8 +31,8 @@ HANDLER_SECONDS = Histogram(
 )
 HANDLER_FAILURES = Counter(
     "handoff_event_handler_failures_total",
-    "Failed attempts to handle an event (each retry counts).",
-    ["type"],
+    "Failed attempts to handle an event (each retry counts), by topic and event type.",
+    ["topic", "type"],
 )
 DEAD_LETTERS = Counter(
     "handoff_dead_letters_total",
@@ -36,10 +41,19 @@ DEAD_LETTERS = Counter(
 )
 CONSUMER_LAG = Gauge(
     "handoff_consumer_lag_messages",
-    "Messages in a partition not yet handled by this instance.",
+    "Messages in a partition assigned to this instance that the group has not committed.",
     ["topic", "partition"],
 )
-OUTBOX_BACKLOG = Gauge("handoff_outbox_backlog_messages", "Outbox rows not yet published.")
+# Read from the service's outbox table, so every instance reports the same figure: alert
+# and graph on max() by job, never sum().
+OUTBOX_BACKLOG = Gauge(
+    "handoff_outbox_backlog_messages", "Outbox rows not yet published, read from PostgreSQL."
+)
 OUTBOX_OLDEST_AGE = Gauge(
-    "handoff_outbox_oldest_age_seconds", "Age of the oldest unpublished outbox row."
+    "handoff_outbox_oldest_age_seconds",
+    "Age of the oldest unpublished outbox row, read from PostgreSQL (0 when none).",
+)
+OUTBOX_RELAY_FAILURES = Counter(
+    "handoff_outbox_relay_failures_total",
+    "Outbox relay rounds that failed because Kafka or PostgreSQL did not answer.",
 )

@@ -33,6 +33,7 @@ from shared.db import SessionFactory, asyncpg_dsn, create_engine, session_factor
 from shared.errors import HandoffError, Unauthenticated
 from shared.events import asyncapi
 from shared.http import BodyLimit, install_outage_handlers
+from shared.kafka.lag import report_lag
 from shared.kafka.producer import create_producer
 from shared.kafka.retry import RetryPolicy
 from shared.kafka.runner import ConsumerRunner, Handler
@@ -128,6 +129,10 @@ class Runtime(Generic[S]):
             # Handlers stage events in the outbox; waking the relay saves a poll interval.
             self.runner.on_committed = self.relay.wake
             await _retry_start(self.runner.start, what="Kafka consumer")
+            # Stopped with the service's loops, before the consumer it asks about.
+            self._background_tasks.append(
+                asyncio.create_task(report_lag(self.runner.consumer), name="consumer-lag")
+            )
 
     async def stop(self) -> None:
         """Stop the service's loops and consuming first, then flush the outbox, then close."""

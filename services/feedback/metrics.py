@@ -13,8 +13,8 @@ OUTCOMES_REJECTED = Counter(
     ["path", "why"],
 )
 FEEDBACK_COVERAGE = Gauge(
-    "handoff_feedback_coverage_pct",
-    "Routed leads of the last 30 days with an outcome / routed leads x 100.",
+    "handoff_feedback_coverage_ratio",
+    "Routed leads of the last 30 days with an outcome / routed leads (0 to 1).",
 )
 AWAITING_OUTCOME = Gauge(
     "handoff_feedback_awaiting_outcome_leads",

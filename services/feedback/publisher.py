@@ -170,4 +170,4 @@ class QualityPublisher:
                 session, now - timedelta(days=30), cutoff
             )
         metrics.AWAITING_OUTCOME.set(waiting)
-        metrics.FEEDBACK_COVERAGE.set(with_outcome / routed * 100 if routed else float("nan"))
+        metrics.FEEDBACK_COVERAGE.set(with_outcome / routed if routed else float("nan"))

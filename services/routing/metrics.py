@@ -15,7 +15,7 @@ ASSIGNMENTS = Counter(
     ["team", "rule", "kind"],
 )
 FALLBACKS = Counter(
-    "handoff_routing_fallback_total",
+    "handoff_routing_fallback_assignments_total",
     "Leads held in a team's fallback queue because no rep was eligible.",
     ["team"],
 )

@@ -104,6 +104,9 @@ class ConsumerRunner:
         if unknown:
             raise ValueError(f"handlers for unknown event types: {sorted(unknown)}")
         self.topics = topics or tuple(sorted({known[t].topic for t in handlers}))
+        for topic in self.topics:
+            # At 0 from the start, so the first dead letter is an increase an alert sees.
+            metrics.DEAD_LETTERS.labels(topic)
         self.handlers = dict(handlers)
         self.group_id = group_id
         self.sessions = sessions
@@ -215,7 +218,7 @@ class ConsumerRunner:
             try:
                 applied = await self._apply(record, event, handler)
             except Exception as exc:
-                metrics.HANDLER_FAILURES.labels(event.type).inc()
+                metrics.HANDLER_FAILURES.labels(record.topic, event.type).inc()
                 decision = decide(exc, attempt, self.policy)
                 if decision.action is Action.DEAD_LETTER:
                     await self._dead_letter(record, exc, attempts=attempt)
