@@ -132,7 +132,23 @@ class Bench:
                 if await asyncio.to_thread(ready.exists):
                     break
                 await asyncio.sleep(0.1)
-            await self.phase("warm-up", 50, 4)
+            # Steps first, lowest rate first: a phase that falls behind leaves a backlog that
+            # would load the phases after it, so the fixed rate and wrk come afterwards.
+            await self.phase("warm-up", 20, 3)
+            results["steps"] = []
+            for rate in args.steps:
+                await asyncio.sleep(args.pause)
+                step = await self.phase(f"step-{rate:g}", rate, args.step_seconds)
+                results["steps"].append(step)
+                if not step["kept_up"]:
+                    break
+            kept = [s["offered_rate"] for s in results["steps"] if s["kept_up"]]
+            results["sustained_leads_per_second"] = max(kept, default=None)
+            await asyncio.sleep(args.pause)
+            results["fixed_rate"] = await self.phase(
+                f"fixed-{args.rate:g}", args.rate, args.seconds
+            )
+            await asyncio.sleep(args.pause)
             print("closed loop (wrk): baseline, then intake ...", flush=True)
             self.meter.start()
             results["closed_loop"] = await asyncio.to_thread(
@@ -144,19 +160,6 @@ class Bench:
                 connections=args.wrk_connections,
             )
             results["closed_loop"]["processes"] = self.meter.stop()
-            await asyncio.sleep(args.pause)
-            results["fixed_rate"] = await self.phase(
-                f"fixed-{args.rate:g}", args.rate, args.seconds
-            )
-            results["steps"] = []
-            for rate in args.steps:
-                await asyncio.sleep(args.pause)
-                step = await self.phase(f"step-{rate:g}", rate, args.step_seconds)
-                results["steps"].append(step)
-                if not step["kept_up"]:
-                    break
-            kept = [s["offered_rate"] for s in results["steps"] if s["kept_up"]]
-            results["sustained_leads_per_second"] = max(kept, default=None)
         finally:
             observer.terminate()
             await asyncio.wait_for(observer.wait(), 30)
@@ -188,11 +191,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--steps",
         type=lambda v: [float(x) for x in v.split(",")],
-        default=[300, 400, 500, 600, 800, 1000, 1200],
+        default=[50, 100, 200, 300, 400, 600, 800, 1000, 1200],
         help="offered rates tried in turn until one is not kept up with",
     )
     parser.add_argument("--step-seconds", type=float, default=20)
-    parser.add_argument("--drain-seconds", type=float, default=20, help="wait after each phase")
+    parser.add_argument(
+        "--drain-seconds", type=float, default=60, help="at most, for a phase's leads to route"
+    )
     parser.add_argument("--pause", type=float, default=3, help="idle seconds between phases")
     parser.add_argument("--wrk-seconds", type=int, default=10)
     parser.add_argument("--wrk-connections", type=int, default=32)

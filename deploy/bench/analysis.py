@@ -99,10 +99,16 @@ def phase_figures(
     early_p50 = early[len(early) // 2] if early else 0.0
     late_p50 = late[len(late) // 2] if late else 0.0
     figures["latency_growth_ms"] = round((late_p50 - early_p50) * 1000, 1)
-    if sent:
-        figures["consumer_lag"] = lag_figures(lag_path, sent[0].sent_at, ended)
+    lags = lag_figures(lag_path, sent[0].sent_at, ended) if sent else {}
+    figures["consumer_lag"] = lags
+    # Lag may wobble by a quarter second's worth of leads; more than that is a growing backlog.
+    lag_steady = all(
+        g["last_quarter_mean"] <= g["first_quarter_mean"] + result.rate * LATENCY_GROWTH_ALLOWED
+        for g in lags.values()
+    )
     figures["kept_up"] = bool(
-        result.offered
+        lag_steady
+        and result.offered
         and result.accepted >= 0.99 * result.offered
         and result.unplaced == 0
         and len(pairs) >= result.accepted

@@ -26,7 +26,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from shared.events.topics import LEADS_CAPTURED, LEADS_ROUTED, LEADS_SCORED
+from shared.events.topics import LEADS_CAPTURED, LEADS_ROUTED, LEADS_SCORED, TOPICS
 
 GROUPS = {"handoff-scoring": LEADS_CAPTURED, "handoff-routing": LEADS_SCORED}
 
@@ -64,10 +64,9 @@ async def observe(bootstrap: str, out: Path, seconds: float, ready: Path) -> Non
     await consumer.start()
     await admin.start()
     parts = {
-        topic: [
-            TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())
-        ]
-        for topic in GROUPS.values()
+        spec.name: [TopicPartition(spec.name, p) for p in range(spec.partitions)]
+        for spec in TOPICS
+        if spec.name in GROUPS.values()
     }
     seen: set[str] = set()
     deadline = time.monotonic() + seconds

@@ -42,18 +42,26 @@ def _tree(pid: int, children: dict[int, list[int]]) -> list[int]:
     return found
 
 
+def _pss(pid: int) -> int:
+    """Proportional set size: shared pages divided among their sharers, so PostgreSQL's
+    shared buffers count once over all its backends, not once per backend."""
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) * 1024
+    return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
+
+
 def _usage(pids: list[int]) -> tuple[float, int]:
-    """CPU seconds (user + system) and resident bytes, summed over ``pids``."""
-    cpu, rss = 0.0, 0
+    """CPU seconds (user + system) and proportional memory in bytes, summed over ``pids``."""
+    cpu, memory = 0.0, 0
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            statm = Path(f"/proc/{pid}/statm").read_text().split()
+            memory += _pss(pid)
         except OSError:
             continue
         cpu += (int(fields[11]) + int(fields[12])) / TICKS
-        rss += int(statm[1]) * PAGE
-    return cpu, rss
+    return cpu, memory
 
 
 def stack_pids(state_dir: Path, names: tuple[str, ...]) -> dict[str, int]:
@@ -76,26 +84,26 @@ class Sample:
 
 
 class ProcessMeter:
-    """CPU % (of one core) and peak RSS of named process trees between ``start`` and ``stop``."""
+    """CPU % (of one core) and peak PSS of named process trees between ``start`` and ``stop``."""
 
     def __init__(self, roots: dict[str, int]) -> None:
         self.roots = roots
         self.first: Sample | None = None
-        self.peak_rss: dict[str, int] = {}
+        self.peak_pss: dict[str, int] = {}
 
     def sample(self) -> Sample:
         children = _children()
         usage = {name: _usage(_tree(pid, children)) for name, pid in self.roots.items()}
         for name, (_, rss) in usage.items():
-            self.peak_rss[name] = max(self.peak_rss.get(name, 0), rss)
+            self.peak_pss[name] = max(self.peak_pss.get(name, 0), rss)
         return Sample(time.monotonic(), usage)
 
     def start(self) -> None:
-        self.peak_rss = {}
+        self.peak_pss = {}
         self.first = self.sample()
 
     def stop(self) -> dict[str, Any]:
-        """Per process: average CPU % of one core over the interval, and peak RSS in MiB."""
+        """Per process: average CPU % of one core over the interval, and peak PSS in MiB."""
         assert self.first is not None
         last = self.sample()
         span = max(last.at - self.first.at, 1e-6)
@@ -105,7 +113,7 @@ class ProcessMeter:
                 "cpu_percent": round(
                     100 * (last.usage[name][0] - self.first.usage[name][0]) / span
                 ),
-                "rss_mib": round(self.peak_rss[name] / 2**20),
+                "pss_mib": round(self.peak_pss[name] / 2**20),
             }
             for name in self.roots
             if name in self.first.usage

@@ -49,7 +49,10 @@ def phase_line(name: str, f: dict[str, Any]) -> str:
 
 def _processes(title: str, processes: dict[str, Any]) -> list[str]:
     cells = "  ".join(
-        f"{name} {p['cpu_percent']}% {p['rss_mib']}M" for name, p in processes.items()
+        f"{name} {p['cpu_percent']}%"
+        + (f" ({p['cpu_ms_per_lead']} ms/lead)" if "cpu_ms_per_lead" in p else "")
+        + f" {p['pss_mib']}M"
+        for name, p in processes.items()
     )
     return [f"  {title:22} {cells}"]
 
@@ -91,7 +94,7 @@ def table(r: dict[str, Any]) -> str:
         f"  burst of {k['burst']['messages']}: produce {k['burst']['produce_per_second']}/s,"
         f" end to end {k['burst']['end_to_end_per_second']}/s",
         "",
-        "CPU (% of one core, average) and peak RSS per process:",
+        "CPU (% of one core, average) and peak memory (PSS) per process:",
     ]
     lines += _processes("closed loop (wrk)", r["closed_loop"]["processes"])
     lines += _processes(f"fixed {fixed['offered_rate']:g}/s", fixed["processes"])
