@@ -230,7 +230,8 @@ class OutboxRelay:
             await asyncio.wait_for(self._wake.wait(), timeout=seconds)
 
     async def _listen(self) -> None:
-        """LISTEN for commits from any instance; polling covers the time it is down."""
+        """LISTEN on the outbox channel, so a NOTIFY (an operator forcing a drain) wakes the relay
+        at once; writers no longer notify (see ``Outbox.add``), and polling covers the rest."""
         if self.listen_dsn is None:
             return
         try:
