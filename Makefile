@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 STACK := $(PY) deploy/local/stack.py
 
-.PHONY: help up down status logs test test-unit lint format venv clean bench-intake eval-scoring contracts
+.PHONY: help up down status logs test test-unit lint format venv clean bench eval-scoring contracts
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -59,8 +59,8 @@ eval-scoring: $(STAMP) ## replay TRAIN=leads.csv [TEST=leads.csv] through the se
 	@test -n "$(TRAIN)" || { echo "usage: make eval-scoring TRAIN=leads.csv [TEST=leads.csv] [EVAL_ARGS='--pg-port ...']"; exit 2; }
 	$(PY) -m deploy.eval.scoring --train "$(TRAIN)" $(if $(TEST),--test "$(TEST)") $(EVAL_ARGS)
 
-bench-intake: $(STAMP) ## intake's accepted leads/s beside a bare FastAPI + asyncpg INSERT (writes bench-results/)
-	$(PY) -m deploy.bench.intake
+bench: $(STAMP) ## the pipeline under load on a stack of its own, with baselines (writes bench-results/bench.json)
+	$(PY) -m deploy.bench $(BENCH_ARGS)
 
 clean: ## remove the virtualenv and caches (not the stack's data: see `make down`)
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -211,8 +211,11 @@ SessionDep = Annotated[AsyncSession, Depends(_session)]
 """A database session for one request; the endpoint opens the transaction (``session.begin()``)."""
 
 
-def get_runtime(request: Request) -> Runtime[Any]:
-    """The running service, for endpoints that need its outbox or settings."""
+async def get_runtime(request: Request) -> Runtime[Any]:
+    """The running service, for endpoints that need its outbox or settings.
+
+    Async so FastAPI calls it on the loop rather than in a worker thread per request.
+    """
     runtime: Runtime[Any] = request.app.state.runtime
     return runtime
 

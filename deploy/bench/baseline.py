@@ -35,7 +35,9 @@ def create_app(dsn: str) -> FastAPI:
         body = await request.body()
         lead_id = uuid.uuid4()
         await request.app.state.pool.execute(
-            "INSERT INTO bench_baseline_lead (id, data) VALUES ($1, $2::jsonb)", lead_id, body
+            "INSERT INTO bench_baseline_lead (id, data) VALUES ($1, $2::jsonb)",
+            lead_id,
+            body.decode(),
         )
         return Response(json.dumps({"lead_id": str(lead_id)}), 202, media_type="application/json")
 

@@ -166,3 +166,25 @@ async def test_two_relays_share_the_backlog_without_publishing_anything_twice(en
         await stop_relay(second, tasks[1])
     assert len(records) == 400
     assert len({dict(r.headers)["ce_id"] for r in records}) == 400
+
+
+async def test_a_commit_wakes_the_relay_without_waiting_for_its_poll(env: Env) -> None:
+    """The writer wakes its relay after commit; with an hour-long poll only that can publish."""
+    relay = OutboxRelay(
+        outbox=env.outbox,
+        sessions=env.sessions,
+        producer=env.producer,
+        listen_dsn=None,
+        poll_seconds=3600,
+    )
+    task = await run_relay(relay)
+    try:
+        await asyncio.sleep(1)  # the relay's first drain is done; it now sleeps
+        event = erased("woken")
+        async with env.sessions() as session, session.begin():
+            await stage(session, env.outbox, [event])
+        await read_topic(
+            env.stack.bootstrap, LEADS_ERASED, with_event_ids({str(event.id)}), timeout=30
+        )
+    finally:
+        await stop_relay(relay, task)
