@@ -43,11 +43,18 @@ def test_identifiers_numbers_and_times_are_kept(kept: str) -> None:
     assert mask(kept) == kept
 
 
+class _Keep(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
 def test_formatter_masks_message_extra_fields_and_exceptions() -> None:
     logger = logging.getLogger("test.masking")
-    records: list[logging.LogRecord] = []
-    handler = logging.Handler()
-    handler.emit = records.append  # type: ignore[method-assign]
+    handler = _Keep()
     logger.addHandler(handler)
     try:
         try:
@@ -60,7 +67,7 @@ def test_formatter_masks_message_extra_fields_and_exceptions() -> None:
             )
     finally:
         logger.removeHandler(handler)
-    line = JsonFormatter("intake").format(records[0])
+    line = JsonFormatter("intake").format(handler.records[0])
     assert "grace@" not in line and "4155554567" not in line and "7946" not in line
     parsed = json.loads(line)
     assert parsed["message"] == "lead g***@hopper-labs.com refused"
