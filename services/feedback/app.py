@@ -15,6 +15,7 @@ from services.feedback.publisher import QualityPublisher
 from services.feedback.settings import Settings
 from shared.events import (
     CampaignBriefedV1,
+    LeadErasedV1,
     LeadEscalatedV1,
     LeadReassignedV1,
     LeadRoutedV1,
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             LeadReassignedV1.event_type: handlers.on_reassigned,
             LeadEscalatedV1.event_type: handlers.on_escalated,
             CampaignBriefedV1.event_type: handlers.on_campaign_briefed,
+            LeadErasedV1.event_type: handlers.on_lead_erased,
         },
     )
 

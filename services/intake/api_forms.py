@@ -192,7 +192,8 @@ async def submit_form(
                 lead=lead,
                 settings=settings,
                 retry=retry,
-                render=lambda _: b"",
+                # The stored answer names the lead, so erasing the lead finds it.
+                render=lambda captured: str(captured.lead_id).encode(),
                 form_id=form.id,
             )
         return _answer(request, answer.status, thanks, str(form.thank_you_url))

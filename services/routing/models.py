@@ -16,6 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
+from shared.erasure import define_erased_lead_table
 from shared.tables import service_tables
 
 tables = service_tables("routing")
@@ -153,3 +154,5 @@ campaign = Table(
     Column("expected_leads", Integer),
     Column("briefed_at", DateTime(timezone=True), nullable=False),
 )
+
+erased_lead = define_erased_lead_table(metadata)
