@@ -56,12 +56,14 @@ class Runtime(Generic[S]):
         handlers: Mapping[str, Handler] | None = None,
         on_start: Callable[[Runtime[S]], Awaitable[None]] | None = None,
         background: Mapping[str, Callable[[Runtime[S]], Coroutine[Any, Any, None]]] | None = None,
+        outbox: Outbox | None = None,
     ) -> None:
         self.settings = settings
         self.on_start = on_start
         self.background = dict(background or {})
         self._background_tasks: list[asyncio.Task[None]] = []
-        self.outbox = Outbox(tables.outbox)
+        # A service may extend what staging an event does (routing adds webhook deliveries).
+        self.outbox = outbox or Outbox(tables.outbox)
         self.processed_table = tables.processed
         self.migrations_dir = migrations_dir
         self.tables = tables

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.feedback import api, dashboard, handlers, kpi_api, models
+from services.feedback import api, dashboard, handlers, kpi_api, models, webhooks
 from services.feedback.publisher import QualityPublisher
 from services.feedback.settings import Settings
 from shared.events import (
@@ -66,5 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(kpi_api.router)
     app.include_router(dashboard.router)
+    app.include_router(webhooks.router)
+    app.include_router(webhooks.admin)
     app.mount("/dashboard/assets", dashboard.assets, name="dashboard-assets")
     return app

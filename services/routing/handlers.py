@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from services.routing import dispatch, lifecycle, metrics, org_repository, repository
+from services.routing import dispatch, lifecycle, metrics, org_repository, repository, webhooks
 from services.routing.capacity import campaign_days, check_capacity
 from services.routing.rules import Facts
 from shared.erasure import anonymise_lead, forget_in_outbox
@@ -60,6 +60,7 @@ async def on_lead_erased(event: Envelope[LeadErasedV1], ctx: HandlerContext) -> 
     await repository.mark_lead_erased(ctx.session, lead_id, event.data.erased_at)
     await repository.forget_lead(ctx.session, lead_id)
     await forget_in_outbox(ctx.session, ctx.outbox.table, lead_id)
+    await webhooks.forget_lead(ctx.session, lead_id)
 
 
 async def on_campaign_briefed(
