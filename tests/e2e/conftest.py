@@ -57,6 +57,10 @@ class Services:
             "HANDOFF_BOOTSTRAP_API_KEY": ADMIN_KEY,
             # Every test shares 127.0.0.1; rate limits have a test of their own.
             "INTAKE_RATE_LIMIT_PER_IP_PER_MINUTE": "100000",
+            # Webhook retries fast and few, so a failing receiver is given up on quickly.
+            "ROUTING_WEBHOOK_BACKOFF_SECONDS": "0.2",
+            "ROUTING_WEBHOOK_MAX_ATTEMPTS": "3",
+            "ROUTING_WEBHOOK_POLL_SECONDS": "0.2",
             f"{name.upper()}_PORT": str(self.ports[name]),
         }
         with self.log(name).open("ab") as log:
