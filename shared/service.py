@@ -20,10 +20,11 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaConnectionError
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared import logging as handoff_logging
 from shared import metrics
@@ -35,6 +36,7 @@ from shared.kafka.producer import create_producer
 from shared.kafka.retry import RetryPolicy
 from shared.kafka.runner import ConsumerRunner, Handler
 from shared.migrations import upgrade
+from shared.openapi import with_documented_errors
 from shared.outbox import Outbox, OutboxRelay
 from shared.settings import ServiceSettings
 from shared.tables import ServiceTables
@@ -239,9 +241,29 @@ def install(app: FastAPI, runtime: Runtime[Any]) -> None:
         body = {"status": "ready" if ready else "not ready", "checks": checks}
         return JSONResponse(body, status_code=200 if ready else 503)
 
-    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")
+    @app.get(
+        "/metrics",
+        tags=["operations"],
+        summary="Prometheus metrics",
+        response_class=PlainTextResponse,
+    )
     async def metrics_endpoint() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    # Every answer a client can get is in the OpenAPI document, errors included.
+    app.openapi = with_documented_errors(app.openapi)  # type: ignore[method-assign]
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        """Framework errors (an unparsable body, an unknown path) in the one error shape."""
+        if exc.status_code == 304:
+            return Response(status_code=304, headers=exc.headers)
+        code = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}.get(
+            exc.status_code, "http_error"
+        )
+        return JSONResponse(
+            error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
+        )
 
     @app.exception_handler(HandoffError)
     async def handoff_error(request: Request, exc: HandoffError) -> JSONResponse:
