@@ -40,6 +40,7 @@ from shared.openapi import with_documented_errors
 from shared.outbox import Outbox, OutboxRelay
 from shared.settings import ServiceSettings
 from shared.tables import ServiceTables
+from shared.text_guard import TextGuard
 
 log = logging.getLogger(__name__)
 
@@ -226,6 +227,8 @@ def error_body(
 def install(app: FastAPI, runtime: Runtime[Any]) -> None:
     """Add health, readiness, metrics, error mapping, body limit and timing to a service app."""
     app.state.runtime = runtime
+    # Inner to outer: the size limit applies before the text check buffers the body.
+    app.add_middleware(TextGuard)
     app.add_middleware(BodyLimit, max_bytes=runtime.settings.max_body_bytes)
     install_outage_handlers(app)
     app.state.authenticate = runtime.authenticate
