@@ -92,6 +92,11 @@ class Services:
             raise
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Fuzzing creates and changes data every other test may rely on: it runs last."""
+    items.sort(key=lambda item: item.get_closest_marker("fuzz") is not None)
+
+
 @pytest.fixture(scope="session")
 def services(stack: Stack) -> Iterator[Services]:
     running = Services(stack=stack, ports={name: free_port() for name in SERVICES})
