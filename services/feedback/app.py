@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 
 from services.feedback import api, dashboard, handlers, kpi_api, models, webhooks
 from services.feedback.publisher import QualityPublisher
+from services.feedback.schemas import OutcomeIn
 from services.feedback.settings import Settings
 from shared.events import (
     CampaignBriefedV1,
@@ -69,4 +71,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(webhooks.router)
     app.include_router(webhooks.admin)
     app.mount("/dashboard/assets", dashboard.assets, name="dashboard-assets")
+    app.openapi = _with_outcome_schema(app.openapi)  # type: ignore[method-assign]
     return app
+
+
+def _with_outcome_schema(openapi: Callable[[], dict[str, Any]]) -> Callable[[], dict[str, Any]]:
+    """The outcome endpoints parse one-or-many bodies themselves, so FastAPI does not list
+    ``OutcomeIn``; their documented body refers to it, so it is added here."""
+
+    def build() -> dict[str, Any]:
+        schema = openapi()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        if "OutcomeIn" not in components:
+            body = OutcomeIn.model_json_schema(ref_template="#/components/schemas/{model}")
+            components.update(body.pop("$defs", {}))
+            components["OutcomeIn"] = body
+        return schema
+
+    return build
