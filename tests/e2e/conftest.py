@@ -60,7 +60,6 @@ class Services:
             # Webhook retries fast and few, so a failing receiver is given up on quickly.
             "ROUTING_WEBHOOK_BACKOFF_SECONDS": "0.2",
             "ROUTING_WEBHOOK_MAX_ATTEMPTS": "3",
-            "ROUTING_WEBHOOK_POLL_SECONDS": "0.2",
             f"{name.upper()}_PORT": str(self.ports[name]),
         }
         with self.log(name).open("ab") as log:
