@@ -137,6 +137,14 @@ _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: 
 
 Authenticator = Callable[[str], Awaitable[Principal | None]]
 
+# Each dependency ``require`` made, with its scopes, so a test can prove every route has one.
+_SCOPE_CHECKS: dict[Callable[..., Any], tuple[Scope, ...]] = {}
+
+
+def required_scopes(call: Callable[..., Any] | None) -> tuple[Scope, ...] | None:
+    """The scopes a dependency made by ``require`` admits; None for any other callable."""
+    return _SCOPE_CHECKS.get(call) if call is not None else None
+
 
 def require(*scopes: Scope) -> Any:
     """A dependency admitting callers whose key has one of ``scopes`` (or ``admin``).
@@ -161,6 +169,7 @@ def require(*scopes: Scope) -> Any:
             raise Forbidden(f"this key lacks the '{names}' scope")
         return principal
 
+    _SCOPE_CHECKS[dependency] = scopes
     return Depends(dependency)
 
 

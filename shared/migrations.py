@@ -133,3 +133,17 @@ def create_api_key_table_v1(schema: str) -> None:
         sa.UniqueConstraint("key_hash", name="uq_api_key_key_hash"),
         schema=schema,
     )
+
+
+def create_erased_lead_table_v1(schema: str) -> None:
+    """Create the erased-lead record (ids and times only) in a service's schema; version 1."""
+    import sqlalchemy as sa
+    from alembic import op
+
+    op.create_table(
+        "erased_lead",
+        sa.Column("lead_id", sa.String(64), nullable=False),
+        sa.Column("erased_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("lead_id", name="pk_erased_lead"),
+        schema=schema,
+    )

@@ -38,7 +38,7 @@ class Error(BaseModel):
 
 
 _COMMON: dict[int, tuple[str, str, str, list[dict[str, str]]]] = {
-    400: ("Bad request", "invalid_input", "the request cannot be read", []),
+    400: ("The body cannot be parsed", "bad_request", "There was an error parsing the body", []),
     401: (
         "No API key, or an unknown or revoked one",
         "unauthenticated",
@@ -75,15 +75,17 @@ def _is_error(status: str) -> bool:
     return status.isdigit() and int(status) >= 400
 
 
-def _document_operation(operation: dict[str, Any], ref: str) -> None:
+def _document_operation(path: str, operation: dict[str, Any], ref: str) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
     needs = set()
     if operation.get("security"):
-        needs |= {"401", "403", "503"}
+        needs |= {"401", "403"}
+    if operation.get("security") or path.startswith("/v1/"):
+        needs.add("503")
     if operation.get("requestBody") or operation.get("parameters"):
         needs.add("422")
     if operation.get("requestBody"):
-        needs.add("413")
+        needs |= {"400", "413"}
     for status in sorted(needs):
         responses.setdefault(status, {"description": _COMMON[int(status)][0]})
     for status, response in responses.items():
@@ -140,10 +142,10 @@ def document_errors(
         components[model.__name__].pop("$defs", None)
     for name in ("HTTPValidationError", "ValidationError"):
         components.pop(name, None)
-    for path in schema.get("paths", {}).values():
-        for method, operation in path.items():
+    for path, item in schema.get("paths", {}).items():
+        for method, operation in item.items():
             if method in {"get", "put", "post", "patch", "delete"}:
-                _document_operation(operation, "#/components/schemas/Error")
+                _document_operation(path, operation, "#/components/schemas/Error")
     for (method, path), examples in (request_examples or {}).items():
         operation = schema["paths"][path][method]
         media = operation["requestBody"]["content"]["application/json"]

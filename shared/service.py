@@ -20,11 +20,12 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaConnectionError
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared import logging as handoff_logging
 from shared import metrics
@@ -42,6 +43,7 @@ from shared.openapi import RequestExamples, install_openapi
 from shared.outbox import Outbox, OutboxRelay
 from shared.settings import ServiceSettings
 from shared.tables import ServiceTables
+from shared.text_guard import TextGuard
 
 log = logging.getLogger(__name__)
 
@@ -60,12 +62,14 @@ class Runtime(Generic[S]):
         handlers: Mapping[str, Handler] | None = None,
         on_start: Callable[[Runtime[S]], Awaitable[None]] | None = None,
         background: Mapping[str, Callable[[Runtime[S]], Coroutine[Any, Any, None]]] | None = None,
+        outbox: Outbox | None = None,
     ) -> None:
         self.settings = settings
         self.on_start = on_start
         self.background = dict(background or {})
         self._background_tasks: list[asyncio.Task[None]] = []
-        self.outbox = Outbox(tables.outbox)
+        # A service may extend what staging an event does (routing adds webhook deliveries).
+        self.outbox = outbox or Outbox(tables.outbox)
         self.processed_table = tables.processed
         self.migrations_dir = migrations_dir
         self.tables = tables
@@ -243,6 +247,8 @@ def install(
     ``openapi_models`` the schemas its routes reference by hand.
     """
     app.state.runtime = runtime
+    # Inner to outer: the size limit applies before the text check buffers the body.
+    app.add_middleware(TextGuard)
     app.add_middleware(BodyLimit, max_bytes=runtime.settings.max_body_bytes)
     install_outage_handlers(app)
     install_openapi(app, request_examples, openapi_models)
@@ -259,7 +265,12 @@ def install(
         body = {"status": "ready" if ready else "not ready", "checks": checks}
         return JSONResponse(body, status_code=200 if ready else 503)
 
-    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")
+    @app.get(
+        "/metrics",
+        tags=["operations"],
+        summary="Prometheus metrics",
+        response_class=PlainTextResponse,
+    )
     async def metrics_endpoint() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
@@ -270,6 +281,18 @@ def install(
     )
     async def asyncapi_document() -> JSONResponse:
         return JSONResponse(asyncapi.document())
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        """Framework errors (an unparsable body, an unknown path) in the one error shape."""
+        if exc.status_code == 304:
+            return Response(status_code=304, headers=exc.headers)
+        code = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}.get(
+            exc.status_code, "http_error"
+        )
+        return JSONResponse(
+            error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
+        )
 
     @app.exception_handler(HandoffError)
     async def handoff_error(request: Request, exc: HandoffError) -> JSONResponse:

@@ -110,21 +110,26 @@ async def post_outcomes(
     Order is by ``occurred_at``, so late outcomes are fine; ``disqualified``, ``won`` and
     ``lost`` close a lead, and only an outcome with ``"reopens": true`` may follow them.
     """
+    async with session.begin():
+        return await accept_outcomes(payload, session, runtime, response)
+
+
+async def accept_outcomes(
+    payload: Any, session: SessionDep, runtime: RuntimeDep, response: Response
+) -> OutcomeAccepted | OutcomesAccepted:
+    """Validate, record and stage outcomes in the caller's transaction (REST and webhook)."""
     settings: Settings = runtime.settings
     items, prefixes = _parse(payload, settings)
-    async with session.begin():
-        stored = await record_outcomes(
-            session, items, settings=settings, path="api", prefixes=prefixes
-        )
-        for item, new in zip(items, stored, strict=True):
-            if new:
-                event_id = uuid.uuid5(_OUTCOME_NAMESPACE, item.outcome_id)
-                await runtime.outbox.add(
-                    session,
-                    new_event(
-                        item, subject=item.lead_id, source=settings.event_source, event_id=event_id
-                    ),
-                )
+    stored = await record_outcomes(session, items, settings=settings, path="api", prefixes=prefixes)
+    for item, new in zip(items, stored, strict=True):
+        if new:
+            event_id = uuid.uuid5(_OUTCOME_NAMESPACE, item.outcome_id)
+            await runtime.outbox.add(
+                session,
+                new_event(
+                    item, subject=item.lead_id, source=settings.event_source, event_id=event_id
+                ),
+            )
     count_stored(items, stored, "api")
     if not any(stored):
         response.status_code = status.HTTP_200_OK

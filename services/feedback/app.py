@@ -10,11 +10,21 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.feedback import api, dashboard, handlers, kpi_api, lead_api, models, openapi_examples
+from services.feedback import (
+    api,
+    dashboard,
+    handlers,
+    kpi_api,
+    lead_api,
+    models,
+    openapi_examples,
+    webhooks,
+)
 from services.feedback.publisher import QualityPublisher
 from services.feedback.settings import Settings
 from shared.events import (
     CampaignBriefedV1,
+    LeadErasedV1,
     LeadEscalatedV1,
     LeadReassignedV1,
     LeadRoutedV1,
@@ -39,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             LeadReassignedV1.event_type: handlers.on_reassigned,
             LeadEscalatedV1.event_type: handlers.on_escalated,
             CampaignBriefedV1.event_type: handlers.on_campaign_briefed,
+            LeadErasedV1.event_type: handlers.on_lead_erased,
         },
     )
 
@@ -70,5 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(kpi_api.router)
     app.include_router(lead_api.router)
     app.include_router(dashboard.router)
+    app.include_router(webhooks.router)
+    app.include_router(webhooks.admin)
     app.mount("/dashboard/assets", dashboard.assets, name="dashboard-assets")
     return app

@@ -9,10 +9,12 @@ from __future__ import annotations
 from services.feedback import repository
 from services.feedback.recording import count_stored, record_outcomes
 from services.feedback.settings import Settings
+from shared.erasure import forget_in_outbox
 from shared.errors import Conflict, InvalidInput
 from shared.events import (
     CampaignBriefedV1,
     Envelope,
+    LeadErasedV1,
     LeadEscalatedV1,
     LeadReassignedV1,
     LeadRoutedV1,
@@ -67,6 +69,13 @@ async def on_escalated(event: Envelope[LeadEscalatedV1], ctx: HandlerContext) ->
 async def on_campaign_briefed(event: Envelope[CampaignBriefedV1], ctx: HandlerContext) -> None:
     """Consumes ``campaign.briefed.v1``: the campaign's name and plan; a newer brief wins."""
     await repository.save_campaign(ctx.session, event.data, event.time)
+
+
+async def on_lead_erased(event: Envelope[LeadErasedV1], ctx: HandlerContext) -> None:
+    """Consumes ``lead.erased.v1``. Feedback keeps no one's contact details (ids, campaigns,
+    outcomes and amounts only, so the KPIs stay whole); the outcomes it staged lose their
+    free-text notes. Emits nothing; erasing twice changes nothing."""
+    await forget_in_outbox(ctx.session, ctx.outbox.table, event.data.lead_id)
 
 
 async def _touch(ctx: HandlerContext, lead_id: str) -> None:

@@ -109,3 +109,25 @@ campaign_published = Table(
     Column("fingerprint", Text, nullable=False),
     Column("published_at", DateTime(timezone=True), nullable=False),
 )
+
+# A CRM allowed to post outcomes to the signed webhook endpoint, with its signing secret
+# (kept: verifying needs it); the previous secret verifies too until ``previous_secret_until``.
+webhook_source = Table(
+    "webhook_source",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("description", String(200)),
+    Column("secret", String(200), nullable=False),
+    Column("previous_secret", String(200)),
+    Column("previous_secret_until", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# Signatures of accepted webhook calls, kept for the tolerance window: a replay is refused.
+webhook_seen = Table(
+    "webhook_seen",
+    metadata,
+    Column("source_id", String(64), primary_key=True),
+    Column("signature", String(64), primary_key=True),
+    Column("seen_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)

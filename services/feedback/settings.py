@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
@@ -25,6 +25,10 @@ class Settings(ServiceSettings):
     quality_poll_seconds: float = Field(default=2.0, gt=0, le=600)
     gauges_refresh_seconds: float = Field(default=30.0, gt=0, le=3600)
     max_batch: int = Field(default=500, ge=1, le=5000)
+    # Signed outcome webhooks: secrets per source id from the environment
+    # (FEEDBACK_WEBHOOK_SECRETS='{"acme-crm": "whsec_..."}'), beside those made by the admin API.
+    webhook_secrets: dict[str, SecretStr] = Field(default_factory=dict)
+    webhook_tolerance_seconds: int = Field(default=300, ge=1, le=3600)
 
     @field_validator("exchange_rates")
     @classmethod

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response, status
 
-from services.intake import repository
+from services.intake import erasure, repository
 from services.intake.capture import Captured, Retry, capture_once, request_hash
 from services.intake.normalise import normalise
-from services.intake.schemas import CampaignIn, CampaignRead, LeadAccepted, LeadIn
+from services.intake.schemas import CampaignIn, CampaignRead, LeadAccepted, LeadErased, LeadIn
 from services.intake.settings import Settings
 from shared.auth import Principal, require
 from shared.errors import Conflict, NotFound
@@ -72,6 +73,34 @@ async def submit_lead(
         )
     headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
     return Response(answer.body, status_code=answer.status, media_type=JSON, headers=headers)
+
+
+@router.delete(
+    "/leads/{lead_id}",
+    tags=["leads"],
+    response_model=LeadErased,
+    summary="Erase a lead's personal data everywhere (right to erasure)",
+    responses={404: {"description": "No such lead"}},
+)
+async def erase_lead(
+    lead_id: uuid.UUID,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: Annotated[Principal, require(Scope.ADMIN)],
+) -> LeadErased:
+    """Anonymise the lead here and publish ``lead.erased.v1`` so every service does the same.
+
+    Erasing an erased lead answers the same and publishes nothing.
+    """
+    async with session.begin():
+        erased_at = await erasure.erase(
+            session,
+            runtime.outbox,
+            lead_id,
+            requested_by=principal.name,
+            source=runtime.settings.event_source,
+        )
+    return LeadErased(lead_id=lead_id, erased_at=erased_at)
 
 
 def _accepted(captured: Captured) -> bytes:

@@ -96,13 +96,30 @@ async def embed_js() -> Response:
     )
 
 
-@router.get("/{form_id}/snippet", response_class=HTMLResponse, summary="HTML to paste into a page")
+# A plain HTML form post gets its errors as a small page; the embed script asks for JSON.
+_HTML_OR_JSON = {
+    "content": {
+        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}},
+        "text/html": {"schema": {"type": "string"}},
+    }
+}
+_NO_FORM: dict[int | str, dict[str, Any]] = {404: {"description": "Unknown or inactive form"}}
+
+
+@router.get(
+    "/{form_id}/snippet",
+    response_class=HTMLResponse,
+    summary="HTML to paste into a page",
+    responses=_NO_FORM,
+)
 async def snippet(form_id: str, request: Request, session: SessionDep) -> HTMLResponse:
     form = await _form(session, form_id)
     return HTMLResponse(render_snippet(form, str(request.base_url)))
 
 
-@router.get("/{form_id}/token", summary="A signed fill-time token for one page view")
+@router.get(
+    "/{form_id}/token", summary="A signed fill-time token for one page view", responses=_NO_FORM
+)
 async def token(form_id: str, request: Request, session: SessionDep) -> JSONResponse:
     form = await _form(session, form_id)
     origin = request.headers.get("origin")
@@ -135,10 +152,13 @@ async def preflight(form_id: str, request: Request, session: SessionDep) -> Resp
     responses={
         202: {"description": "Accepted (JSON if asked); a filled honeypot looks the same"},
         303: {"description": "Accepted: redirect to the form's thank-you page"},
-        403: {"description": "The page's origin is not allowed for this form"},
-        404: {"description": "Unknown or inactive form"},
-        422: {"description": "Invalid fields, named by input; or a missing/too fast token"},
-        429: {"description": "Rate limit; Retry-After says when to try again"},
+        403: {"description": "The page's origin is not allowed for this form"} | _HTML_OR_JSON,
+        404: {"description": "Unknown or inactive form"} | _HTML_OR_JSON,
+        413: {"description": "Body over the size limit"} | _HTML_OR_JSON,
+        422: {"description": "Invalid fields, named by input; or a missing/too fast token"}
+        | _HTML_OR_JSON,
+        429: {"description": "Rate limit; Retry-After says when to try again"} | _HTML_OR_JSON,
+        503: {"description": "Database unavailable; nothing stored, retry"} | _HTML_OR_JSON,
     },
 )
 async def submit_form(
@@ -192,7 +212,8 @@ async def submit_form(
                 lead=lead,
                 settings=settings,
                 retry=retry,
-                render=lambda _: b"",
+                # The stored answer names the lead, so erasing the lead finds it.
+                render=lambda captured: str(captured.lead_id).encode(),
                 form_id=form.id,
             )
         return _answer(request, answer.status, thanks, str(form.thank_you_url))

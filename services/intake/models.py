@@ -30,6 +30,7 @@ lead = Table(
     Column("captured_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("last_touched_at", DateTime(timezone=True), nullable=False),
     Column("touches", Integer, nullable=False, server_default="1"),
+    Column("erased_at", DateTime(timezone=True)),
 )
 
 lead_touch = Table(

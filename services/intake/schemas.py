@@ -152,6 +152,13 @@ class LeadAccepted(BaseModel):
     touches: int = 1
 
 
+class LeadErased(BaseModel):
+    """The lead's personal data is gone from intake and on its way out of every service."""
+
+    lead_id: uuid.UUID
+    erased_at: datetime
+
+
 class FormField(BaseModel):
     """One input of a form: where its value goes in the lead (None: a custom field)."""
 

@@ -89,7 +89,12 @@ async def decline(
         return await _read(session, row)
 
 
-@router.get("/fairness", response_model=FairnessRead, tags=["reports"])
+@router.get(
+    "/fairness",
+    response_model=FairnessRead,
+    tags=["reports"],
+    responses={404: {"description": "No such team"}},
+)
 async def fairness(session: SessionDep, team: str, since: datetime | None = None) -> FairnessRead:
     """Each rep's expected share (weight) against the actual share of round-robin leads."""
     org = await org_repository.load_org(session)

@@ -5,13 +5,23 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
+import httpx
 from fastapi import FastAPI
 
-from services.routing import api, handlers, models, openapi_examples, org_api, org_repository
+from services.routing import (
+    api,
+    handlers,
+    models,
+    openapi_examples,
+    org_api,
+    org_repository,
+    webhook_api,
+)
 from services.routing.org import load_org
 from services.routing.rules import parse_rule_set
 from services.routing.settings import Settings
 from services.routing.sla import SlaWatcher
+from services.routing.webhooks import WebhookOutbox, WebhookSender
 from shared.events import (
     CampaignBriefedV1,
     LeadErasedV1,
@@ -41,6 +51,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         await watcher.run()
 
+    async def send_webhooks(runtime: Runtime[Settings]) -> None:
+        async with httpx.AsyncClient(follow_redirects=False) as client:
+            sender = WebhookSender(
+                sessions=runtime.sessions,
+                client=client,
+                max_attempts=settings.webhook_max_attempts,
+                backoff_seconds=settings.webhook_backoff_seconds,
+                backoff_max_seconds=settings.webhook_backoff_max_seconds,
+                timeout_seconds=settings.webhook_timeout_seconds,
+                poll_seconds=settings.webhook_poll_seconds,
+            )
+            await sender.run()
+
+    background = {}
+    if settings.sla_enabled:
+        background["sla-watcher"] = watch_slas
+    if settings.webhooks_enabled:
+        background["webhook-sender"] = send_webhooks
     runtime = Runtime(
         settings,
         tables=models.tables,
@@ -56,10 +84,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ),
         },
         on_start=seed,
-        background={"sla-watcher": watch_slas} if settings.sla_enabled else None,
+        background=background,
+        outbox=WebhookOutbox(models.tables.outbox),
     )
     app = FastAPI(title="Handoff routing", version="0.2.0", lifespan=runtime.lifespan)
     install(app, runtime, request_examples=openapi_examples.REQUESTS)
     app.include_router(api.router)
     app.include_router(org_api.router)
+    app.include_router(webhook_api.router)
     return app

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from services.routing import dispatch, lifecycle, metrics, org_repository, repository
+from services.routing import dispatch, lifecycle, metrics, org_repository, repository, webhooks
 from services.routing.capacity import campaign_days, check_capacity
 from services.routing.rules import Facts
+from shared.erasure import anonymise_lead, forget_in_outbox
 from shared.events import (
     CampaignBriefedV1,
     CampaignCapacityWarnedV1,
     Envelope,
+    Lead,
     LeadErasedV1,
     LeadScoredV1,
     SalesOutcomeRecordedV1,
@@ -31,7 +33,15 @@ async def on_lead_scored(
     Idempotent twice over: the runner skips a redelivered event, and a lead that already has
     an assignment (a second score of the same lead) is never assigned again.
     """
-    await dispatch.route_scored(ctx.session, ctx.outbox, event.data, source=source, now=utcnow())
+    scored = event.data
+    erased = await repository.erased(ctx.session, scored.lead_id)
+    if erased:
+        # Its erasure overtook it: route it (the counts stay true) without the person.
+        lead = anonymise_lead(scored.lead.model_dump(mode="json"))
+        scored = scored.model_copy(update={"lead": Lead.model_validate(lead)})
+    await dispatch.route_scored(ctx.session, ctx.outbox, scored, source=source, now=utcnow())
+    if erased:
+        await repository.forget_lead(ctx.session, scored.lead_id)
 
 
 async def on_sales_outcome(event: Envelope[SalesOutcomeRecordedV1], ctx: HandlerContext) -> None:
@@ -43,9 +53,14 @@ async def on_sales_outcome(event: Envelope[SalesOutcomeRecordedV1], ctx: Handler
 
 async def on_lead_erased(event: Envelope[LeadErasedV1], ctx: HandlerContext) -> None:
     """Consumes ``lead.erased.v1``: forgets the lead's personal data (the copy of the lead kept
-    for reassignment and the contact hash). Who had the lead and why stays, as an audit of
-    routing without a person in it. Emits nothing; erasing twice changes nothing."""
-    await repository.forget_lead(ctx.session, event.data.lead_id)
+    for reassignment, the contact hash, the lead in staged events and webhook deliveries). Who
+    had the lead and why stays, as an audit of routing without a person in it. Emits nothing;
+    erasing twice changes nothing."""
+    lead_id = event.data.lead_id
+    await repository.mark_lead_erased(ctx.session, lead_id, event.data.erased_at)
+    await repository.forget_lead(ctx.session, lead_id)
+    await forget_in_outbox(ctx.session, ctx.outbox.table, lead_id)
+    await webhooks.forget_lead(ctx.session, lead_id)
 
 
 async def on_campaign_briefed(

@@ -38,3 +38,13 @@ CAMPAIGN_WARNINGS = Counter(
     "Campaign briefs whose expected hot leads exceed the team's capacity.",
     ["team"],
 )
+WEBHOOK_DELIVERIES = Counter(
+    "handoff_routing_webhook_deliveries_total",
+    "Webhook delivery attempts by result: delivered, retried (will try again), failed (gave up).",
+    ["result"],
+)
+WEBHOOK_SECONDS = Histogram(
+    "handoff_routing_webhook_call_seconds",
+    "Duration of one webhook call to a subscriber, answered or not.",
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)

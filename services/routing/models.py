@@ -1,6 +1,7 @@
 """Routing's tables, in the ``routing`` schema."""
 
 from sqlalchemy import (
+    ARRAY,
     BigInteger,
     Boolean,
     Column,
@@ -8,6 +9,7 @@ from sqlalchemy import (
     DateTime,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Uuid,
@@ -16,6 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
+from shared.erasure import define_erased_lead_table
 from shared.tables import service_tables
 
 tables = service_tables("routing")
@@ -152,4 +155,46 @@ campaign = Table(
     Column("ends_on", Date),
     Column("expected_leads", Integer),
     Column("briefed_at", DateTime(timezone=True), nullable=False),
+)
+
+erased_lead = define_erased_lead_table(metadata)
+
+# A CRM's subscription to routing's events by signed HTTP POST. The secret signs every call,
+# so it is kept (only ever shown once, at creation); while rotating, the previous secret
+# signs too until ``previous_secret_until``.
+webhook_subscription = Table(
+    "webhook_subscription",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("url", String(2000), nullable=False),
+    Column("event_types", ARRAY(String(100)), nullable=False),
+    Column("description", String(200)),
+    Column("secret", String(200), nullable=False),
+    Column("previous_secret", String(200)),
+    Column("previous_secret_until", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# One event to one subscription: claimed by any instance, retried with backoff, then failed.
+webhook_delivery = Table(
+    "webhook_delivery",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("subscription_id", String(32), nullable=False, index=True),
+    Column("event_id", Uuid, nullable=False),
+    Column("event_type", String(100), nullable=False),
+    Column("lead_id", String(64), index=True),
+    Column("payload", LargeBinary, nullable=False),
+    Column("status", String(20), nullable=False, server_default="pending"),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("last_status_code", Integer),
+    Column("last_error", String(500)),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("delivered_at", DateTime(timezone=True)),
+    Index(
+        "ix_webhook_delivery_due",
+        "next_attempt_at",
+        postgresql_where=text("status = 'pending'"),
+    ),
 )

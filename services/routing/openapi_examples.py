@@ -76,6 +76,13 @@ REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
             "rules": _RULES,
         }
     },
+    ("post", "/v1/webhooks"): {
+        "a CRM that wants hand-overs and breaches": {
+            "url": "https://crm.example.com/hooks/handoff",
+            "event_types": ["lead.routed.v1", "lead.sla_breached.v1"],
+            "description": "Acme CRM",
+        }
+    },
     ("put", "/v1/teams/{team_id}"): {"a team": _TEAM},
     ("put", "/v1/reps/{rep_id}"): {"a rep": _REP},
     ("patch", "/v1/reps/{rep_id}"): {

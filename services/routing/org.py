@@ -47,6 +47,14 @@ class WorkingHours(_Model):
             raise ValueError("days are 0 (Monday) to 6 (Sunday)")
         return tuple(sorted(set(days)))
 
+    @field_validator("start", "end")
+    @classmethod
+    def _wall_clock(cls, value: time) -> time:
+        # Hours are read in the rep's time zone; an offset would say a second, other zone.
+        if value.tzinfo is not None:
+            raise ValueError("give a time without a UTC offset: the rep's timezone applies")
+        return value
+
     @model_validator(mode="after")
     def _start_before_end(self) -> Self:
         if self.start >= self.end:

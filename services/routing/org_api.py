@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import ValidationError
@@ -19,6 +19,7 @@ from shared.service import SessionDep
 router = APIRouter(prefix="/v1", tags=["organisation"])
 Reader = require(Scope.SALES)
 Admin = Annotated[Principal, require(Scope.ADMIN)]
+NO_REP: dict[int | str, dict[str, Any]] = {404: {"description": "No such rep"}}
 
 
 def _same_id(path_id: str, body_id: str) -> None:
@@ -50,7 +51,7 @@ async def list_reps(session: SessionDep, team: str | None = None) -> list[RepCon
     return sorted((r for r in org.reps.values() if team in (None, r.team)), key=lambda r: r.id)
 
 
-@router.get("/reps/{rep_id}", response_model=RepConfig, dependencies=[Reader])
+@router.get("/reps/{rep_id}", response_model=RepConfig, dependencies=[Reader], responses=NO_REP)
 async def get_rep(rep_id: str, session: SessionDep) -> RepConfig:
     rep = (await org_repository.load_org(session)).reps.get(rep_id)
     if rep is None:
@@ -67,7 +68,7 @@ async def put_rep(rep_id: str, body: RepConfig, session: SessionDep, _: Admin) -
     return body
 
 
-@router.patch("/reps/{rep_id}", response_model=RepConfig)
+@router.patch("/reps/{rep_id}", response_model=RepConfig, responses=NO_REP)
 async def patch_rep(rep_id: str, body: RepPatch, session: SessionDep, _: Admin) -> RepConfig:
     """Change some of a rep's settings (an absence, the active flag, the weight...)."""
     async with session.begin():
@@ -110,7 +111,12 @@ async def import_org(body: OrgConfig, session: SessionDep, _: Admin) -> ImportRe
     return ImportRead(**counts)
 
 
-@router.get("/rules", response_model=RuleSetRead, dependencies=[Reader])
+@router.get(
+    "/rules",
+    response_model=RuleSetRead,
+    dependencies=[Reader],
+    responses={404: {"description": "No rule set is stored"}},
+)
 async def current_rules(session: SessionDep) -> RuleSetRead:
     versions = await org_repository.rule_versions(session)
     if not versions:
@@ -123,7 +129,12 @@ async def list_rule_versions(session: SessionDep) -> list[RuleVersionRead]:
     return [RuleVersionRead.model_validate(v) for v in await org_repository.rule_versions(session)]
 
 
-@router.get("/rules/versions/{version}", response_model=RuleSetRead, dependencies=[Reader])
+@router.get(
+    "/rules/versions/{version}",
+    response_model=RuleSetRead,
+    dependencies=[Reader],
+    responses={404: {"description": "No such version"}},
+)
 async def rules_version(version: int, session: SessionDep) -> RuleSetRead:
     row = await org_repository.rules_version(session, version)
     if row is None:

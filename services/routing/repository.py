@@ -10,7 +10,14 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.routing.models import assignment, assignment_attempt, campaign, sla_timer
+from services.routing.models import (
+    assignment,
+    assignment_attempt,
+    campaign,
+    erased_lead,
+    sla_timer,
+)
+from shared.erasure import is_erased, mark_erased
 from shared.events import CampaignBriefedV1
 
 
@@ -54,6 +61,14 @@ async def forget_lead(session: AsyncSession, lead_id: str) -> None:
         .where(assignment.c.lead_id == lead_id)
         .values(event=None, contact_key=None)
     )
+
+
+async def mark_lead_erased(session: AsyncSession, lead_id: str, at: datetime) -> None:
+    await mark_erased(session, erased_lead, lead_id, at)
+
+
+async def erased(session: AsyncSession, lead_id: str) -> bool:
+    return await is_erased(session, erased_lead, lead_id)
 
 
 async def add_attempt(session: AsyncSession, values: dict[str, Any]) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 
 from services.routing.org import Absence, OrgConfig, WorkingHours
 from services.routing.rules import RuleSet
@@ -157,3 +158,47 @@ class ImportRead(BaseModel):
     teams: int
     reps: int
     accounts: int
+
+
+WebhookEventType = Literal[
+    "lead.routed.v1", "lead.sla_breached.v1", "lead.reassigned.v1", "lead.escalated.v1"
+]
+
+
+class WebhookCreate(BaseModel):
+    """A CRM endpoint and the events it wants; the signing secret is made by Handoff."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: AnyHttpUrl = Field(examples=["https://crm.example.com/hooks/handoff"])
+    event_types: list[WebhookEventType] = Field(min_length=1, max_length=4)
+    description: str | None = Field(default=None, max_length=200)
+
+
+class WebhookRead(BaseModel):
+    id: str
+    url: str
+    event_types: list[str]
+    description: str | None
+    created_at: datetime
+    rotating_until: datetime | None = Field(
+        default=None, description="the previous secret still signs calls until then"
+    )
+
+
+class WebhookCreated(WebhookRead):
+    secret: str = Field(description="Shown once: verify Handoff-Signature with it")
+
+
+class DeliveryRead(BaseModel):
+    id: uuid.UUID
+    event_id: uuid.UUID
+    event_type: str
+    lead_id: str | None
+    status: Literal["pending", "delivered", "failed", "cancelled"]
+    attempts: int
+    next_attempt_at: datetime
+    last_status_code: int | None
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None

@@ -23,3 +23,9 @@ class Settings(ServiceSettings):
     default_hot_share: float = Field(
         default=0.3, ge=0, le=1, description="hot share assumed before 50 leads of history"
     )
+    webhooks_enabled: bool = True
+    webhook_max_attempts: int = Field(default=8, ge=1, le=50, description="then failed")
+    webhook_backoff_seconds: float = Field(default=5.0, gt=0, le=3600)
+    webhook_backoff_max_seconds: float = Field(default=3600.0, gt=0, le=86_400)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    webhook_poll_seconds: float = Field(default=0.5, gt=0, le=60)

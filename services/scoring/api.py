@@ -56,7 +56,12 @@ async def get_score(lead_id: str, session: SessionDep) -> ScoreRead:
     return ScoreRead.model_validate(row)
 
 
-@router.get("/rules", response_model=RulesRead, dependencies=[SalesRead])
+@router.get(
+    "/rules",
+    response_model=RulesRead,
+    dependencies=[SalesRead],
+    responses={404: {"description": "No active rule set"}},
+)
 async def get_rules(session: SessionDep) -> RulesRead:
     """The rule set every instance scores with now."""
     stored = await model_store.active_rules(session)
@@ -100,7 +105,11 @@ async def add_rules(
     return _read(stored)
 
 
-@router.post("/rules/{version}/activate", response_model=RulesRead)
+@router.post(
+    "/rules/{version}/activate",
+    response_model=RulesRead,
+    responses={404: {"description": "No such version"}},
+)
 async def activate_rules(version: str, session: SessionDep, principal: AdminOnly) -> RulesRead:
     """Switch every instance to a stored version, e.g. back to the previous one (admin)."""
     async with session.begin():

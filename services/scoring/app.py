@@ -13,7 +13,7 @@ from services.scoring import api, handlers, model_store, models, openapi_example
 from services.scoring.config import load_rules
 from services.scoring.learning import ActiveCache, background_refits
 from services.scoring.settings import Settings
-from shared.events import LeadCapturedV1, LeadTouchedV1, SalesOutcomeRecordedV1
+from shared.events import LeadCapturedV1, LeadErasedV1, LeadTouchedV1, SalesOutcomeRecordedV1
 from shared.service import Runtime, install
 
 
@@ -37,6 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ),
             LeadTouchedV1.event_type: partial(handlers.on_lead_touched, cache=cache, source=source),
             SalesOutcomeRecordedV1.event_type: handlers.on_outcome_recorded,
+            LeadErasedV1.event_type: handlers.on_lead_erased,
         },
         on_start=seed_rules,
     )

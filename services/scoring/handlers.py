@@ -10,9 +10,12 @@ from services.scoring.features import lead_features
 from services.scoring.learning import ActiveCache
 from services.scoring.repository import Profile
 from services.scoring.scorer import Learned, blend_weight, decay_factor, score_lead
+from shared.erasure import anonymise_lead, forget_in_outbox
 from shared.events import (
     Envelope,
+    Lead,
     LeadCapturedV1,
+    LeadErasedV1,
     LeadScoredV1,
     LeadTouchedV1,
     SalesOutcomeRecordedV1,
@@ -85,6 +88,13 @@ def _last_touch(profile: Profile) -> datetime:
     return profile.last_touch_at
 
 
+async def _without_erased(ctx: HandlerContext, lead_id: str, lead: Lead) -> Lead:
+    """The lead as given, or without its personal data when its erasure came first."""
+    if await repository.erased(ctx.session, lead_id):
+        return Lead.model_validate(anonymise_lead(lead.model_dump(mode="json")))
+    return lead
+
+
 async def on_lead_captured(
     event: Envelope[LeadCapturedV1], ctx: HandlerContext, *, cache: ActiveCache, source: str
 ) -> None:
@@ -93,8 +103,9 @@ async def on_lead_captured(
     Idempotent through the runner's processed-event record: a redelivery is skipped.
     """
     captured = event.data
+    lead = await _without_erased(ctx, captured.lead_id, captured.lead)
     profile = await repository.record_touch(
-        ctx.session, captured.lead_id, captured.lead, touched_at=captured.captured_at, touches=1
+        ctx.session, captured.lead_id, lead, touched_at=captured.captured_at, touches=1
     )
     await score_profile(
         ctx, captured.lead_id, profile, cache=cache, source=source, trigger="captured"
@@ -113,7 +124,7 @@ async def on_lead_touched(
     profile = await repository.record_touch(
         ctx.session,
         touched.lead_id,
-        touched.lead,
+        await _without_erased(ctx, touched.lead_id, touched.lead),
         touched_at=touched.touched_at,
         touches=touched.touches,
     )
@@ -141,3 +152,12 @@ async def on_outcome_recorded(event: Envelope[SalesOutcomeRecordedV1], ctx: Hand
     label = repository.outcome_label(outcome.status, outcome.reason)
     kind = "ignored" if not changed else {1: "positive", 0: "negative", None: "excluded"}[label]
     metrics.OUTCOMES.labels(kind).inc()
+
+
+async def on_lead_erased(event: Envelope[LeadErasedV1], ctx: HandlerContext) -> None:
+    """Consumes ``lead.erased.v1``: the kept profile loses the person (its features and score
+    stay, so the model and its figures are unchanged) and so do the staged ``lead.scored.v1``
+    events. Emits nothing; erasing twice changes nothing."""
+    lead_id = event.data.lead_id
+    await repository.forget_lead(ctx.session, lead_id, event.data.erased_at)
+    await forget_in_outbox(ctx.session, ctx.outbox.table, lead_id)

@@ -3,6 +3,7 @@
 from sqlalchemy import Boolean, Column, DateTime, Float, Integer, SmallInteger, String, Table
 from sqlalchemy.dialects.postgresql import JSONB
 
+from shared.erasure import define_erased_lead_table
 from shared.tables import service_tables
 
 tables = service_tables("scoring")
@@ -82,3 +83,5 @@ scoring_model = Table(
     Column("examples", Integer, nullable=False),
     Column("data_through", DateTime(timezone=True), nullable=False),
 )
+
+erased_lead = define_erased_lead_table(metadata)

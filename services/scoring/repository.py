@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.scoring.models import lead_outcome, lead_profile, lead_score
+from services.scoring.models import erased_lead, lead_outcome, lead_profile, lead_score
+from shared.erasure import anonymise_lead, is_erased, mark_erased
 from shared.events import Lead, LeadScoredV1, OutcomeStatus, utcnow
 
 
@@ -194,3 +195,23 @@ async def training_examples(session: AsyncSession, *, limit: int) -> list[Exampl
     q = _examples_query().subquery()
     rows = await session.execute(select(q).order_by(q.c.updated_at.desc()).limit(limit))
     return [Example(r.lead_id, r.lead, r.touches, int(r.label), r.updated_at) for r in rows]
+
+
+async def forget_lead(session: AsyncSession, lead_id: str, at: datetime) -> None:
+    """Keep the erased lead's profile for the model without the person in it."""
+    await mark_erased(session, erased_lead, lead_id, at)
+    row = (
+        await session.execute(
+            select(lead_profile.c.lead).where(lead_profile.c.lead_id == lead_id).with_for_update()
+        )
+    ).first()
+    if row is not None:
+        await session.execute(
+            update(lead_profile)
+            .where(lead_profile.c.lead_id == lead_id)
+            .values(lead=anonymise_lead(row.lead))
+        )
+
+
+async def erased(session: AsyncSession, lead_id: str) -> bool:
+    return await is_erased(session, erased_lead, lead_id)

@@ -153,7 +153,7 @@ CATALOGUE: tuple[EventSpec, ...] = (
         (),
         external_consumers=("marketing tools",),
     ),
-    EventSpec(models.LeadErasedV1, "lead id", ("intake",), ("routing",)),
+    EventSpec(models.LeadErasedV1, "lead id", ("intake",), ("scoring", "routing", "feedback")),
     EventSpec(
         models.ApiKeyIssuedV1,
         "key id",

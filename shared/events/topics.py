@@ -29,13 +29,19 @@ def dlq_topic(topic: str) -> str:
     return topic + DLQ_SUFFIX
 
 
+_DAY_MS = 24 * 3600 * 1000
+# Topics carrying a person's data (the lead, a rep's note) keep it 7 days, their dead letters
+# 14 (time to fix and replay): an erased lead is gone from the broker when they expire.
+PERSONAL_RETENTION_MS = 7 * _DAY_MS
+PERSONAL_DLQ_RETENTION_MS = 14 * _DAY_MS
+
 # Lead-keyed topics get 6 partitions: up to six instances of a consumer share the work.
 _MAIN: tuple[TopicSpec, ...] = (
-    TopicSpec(LEADS_CAPTURED, 6),
-    TopicSpec(LEADS_SCORED, 6),
-    TopicSpec(LEADS_ROUTED, 6),
+    TopicSpec(LEADS_CAPTURED, 6, retention_ms=PERSONAL_RETENTION_MS),
+    TopicSpec(LEADS_SCORED, 6, retention_ms=PERSONAL_RETENTION_MS),
+    TopicSpec(LEADS_ROUTED, 6, retention_ms=PERSONAL_RETENTION_MS),
     TopicSpec(LEADS_SLA, 3),
-    TopicSpec(SALES_OUTCOMES, 6),
+    TopicSpec(SALES_OUTCOMES, 6, retention_ms=PERSONAL_RETENTION_MS),
     TopicSpec(MARKETING_CAMPAIGNS, 1),
     TopicSpec(MARKETING_LEAD_QUALITY, 1),
     TopicSpec(LEADS_ERASED, 3),
@@ -43,4 +49,11 @@ _MAIN: tuple[TopicSpec, ...] = (
     TopicSpec(AUTH_API_KEYS, 1, retention_ms=-1),
 )
 
-TOPICS: tuple[TopicSpec, ...] = _MAIN + tuple(TopicSpec(dlq_topic(t.name), 1) for t in _MAIN)
+TOPICS: tuple[TopicSpec, ...] = _MAIN + tuple(
+    TopicSpec(
+        dlq_topic(t.name),
+        1,
+        retention_ms=PERSONAL_DLQ_RETENTION_MS if t.retention_ms == PERSONAL_RETENTION_MS else None,
+    )
+    for t in _MAIN
+)

@@ -57,6 +57,9 @@ class Services:
             "HANDOFF_BOOTSTRAP_API_KEY": ADMIN_KEY,
             # Every test shares 127.0.0.1; rate limits have a test of their own.
             "INTAKE_RATE_LIMIT_PER_IP_PER_MINUTE": "100000",
+            # Webhook retries fast and few, so a failing receiver is given up on quickly.
+            "ROUTING_WEBHOOK_BACKOFF_SECONDS": "0.2",
+            "ROUTING_WEBHOOK_MAX_ATTEMPTS": "3",
             f"{name.upper()}_PORT": str(self.ports[name]),
         }
         with self.log(name).open("ab") as log:
@@ -86,6 +89,11 @@ class Services:
             process.kill()
             process.wait(timeout=10)
             raise
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Fuzzing creates and changes data every other test may rely on: it runs last."""
+    items.sort(key=lambda item: item.get_closest_marker("fuzz") is not None)
 
 
 @pytest.fixture(scope="session")

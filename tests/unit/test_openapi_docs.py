@@ -98,11 +98,18 @@ def test_a_declared_description_becomes_the_example_message() -> None:
 
 def _body_models() -> dict[tuple[str, str, str], Any]:
     from services.feedback.schemas import OutcomeIn, SpendIn
+    from services.feedback.webhooks import SourceCreate
     from services.intake.api_keys import ApiKeyCreate
     from services.intake.schemas import CampaignIn, FormConfig, LeadIn
     from services.routing.org import AccountConfig, OrgConfig, RepConfig, TeamConfig
     from services.routing.rules import RuleSet
-    from services.routing.schemas import AcceptBody, DeclineBody, RepPatch, SimulateBody
+    from services.routing.schemas import (
+        AcceptBody,
+        DeclineBody,
+        RepPatch,
+        SimulateBody,
+        WebhookCreate,
+    )
     from services.scoring.config import RuleSet as ScoringRuleSet
 
     return {
@@ -120,7 +127,10 @@ def _body_models() -> dict[tuple[str, str, str], Any]:
         ("routing", "put", "/v1/accounts/{account_id}"): AccountConfig,
         ("routing", "post", "/v1/org"): OrgConfig,
         ("routing", "put", "/v1/rules"): RuleSet,
+        ("routing", "post", "/v1/webhooks"): WebhookCreate,
         ("feedback", "post", "/v1/outcomes"): OutcomeIn,
+        ("feedback", "post", "/v1/webhooks/{source_id}/outcomes"): OutcomeIn,
+        ("feedback", "post", "/v1/webhook-sources"): SourceCreate,
         ("feedback", "post", "/v1/campaigns/{campaign_id}/spend"): SpendIn,
     }
 

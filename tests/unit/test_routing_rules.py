@@ -175,3 +175,12 @@ def test_capacity_counts_working_days_hours_and_open_leads() -> None:
         team=team, reps=reps, open_leads={}, expected_leads=100, hot_share=0.3, days=days
     )
     assert not small.short
+
+
+def test_working_hours_with_a_utc_offset_are_refused_not_a_crash() -> None:
+    from pydantic import ValidationError
+
+    from services.routing.org import WorkingHours
+
+    with pytest.raises(ValidationError, match="without a UTC offset"):
+        WorkingHours.model_validate({"start": "09:00", "end": "00:00:00Z"})
