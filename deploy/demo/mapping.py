@@ -174,7 +174,7 @@ class ColumnMapping:
         have = [h for h in header if h]
         problems = []
         for column in sorted(self.columns - set(have)):
-            close = difflib.get_close_matches(column, have, n=1)
+            close = difflib.get_close_matches(column, have, n=1, cutoff=0.5)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             problems.append(f"unknown column {column!r}: the CSV has no such column{hint}")
         if problems:
