@@ -33,10 +33,11 @@ down: $(STAMP) ## stop the services, Kafka and PostgreSQL (data is kept)
 status: $(STAMP) ## what runs
 	$(STACK) status --state-dir $(STATE_DIR)
 
+DEMO_ARGS = --data "$(DATA)" $(if $(CSV),--csv "$(CSV)") $(if $(MAPPING),--mapping "$(MAPPING)") \
+	$(if $(LIMIT),--limit $(LIMIT)) $(if $(SPEED),--speed $(SPEED))
+
 demo: up ## replay DATA=folder [CSV= MAPPING= LIMIT= SPEED=] through the stack; print the marketing report
-	HANDOFF_STACK_STATE_DIR=$(STATE_DIR) $(PY) -m deploy.demo --data "$(DATA)" \
-	    $(if $(CSV),--csv "$(CSV)") $(if $(MAPPING),--mapping "$(MAPPING)") \
-	    $(if $(LIMIT),--limit $(LIMIT)) $(if $(SPEED),--speed $(SPEED))
+	HANDOFF_STACK_STATE_DIR=$(STATE_DIR) $(PY) -m deploy.demo $(strip $(DEMO_ARGS))
 
 logs: ## follow the logs of the running stack
 	tail -n 100 -F $(STATE_DIR)/logs/*.log

@@ -31,8 +31,10 @@ from shared.events.topics import LEADS_ROUTED
 
 MODEL_POLL_SECONDS = 2.0
 SETTLE_TIMEOUT = 180.0
-# The longest a lead's simulated path takes: three slow holders, a decision and a close.
-LONGEST_PATH = 3 * 1200.0 + 300.0 + 3600.0 + 2400.0 + 7200.0
+# The longest simulated wait between two steps of one lead (nurture), and how much longer
+# than that the services may take to show progress before the replay stops waiting.
+LONGEST_STEP = 7200.0
+STALL_SECONDS = 120.0
 
 
 @dataclass
@@ -96,6 +98,7 @@ class Replay:
         self.model: list[ModelPoint] = []
         self.workers: set[asyncio.Task[None]] = set()
         self.all_closed = asyncio.Event()
+        self.last_progress = time.monotonic()
         self.closed = 0
         self.baseline_examples = 0
         self.started = time.monotonic()
@@ -160,6 +163,7 @@ class Replay:
         )
         answer = response.json()
         self.progress.advance(self.bar_captured)
+        self.last_progress = time.monotonic()
         if response.status_code == 422:
             self.tally["refused by intake"] += 1
             self._close(state, routed=True)
@@ -178,6 +182,7 @@ class Replay:
         if routed and not state.routed:
             state.routed = True
             self.progress.advance(self.bar_routed)
+        self.last_progress = time.monotonic()
         if not state.closed:
             state.closed = True
             self.closed += 1
@@ -238,6 +243,7 @@ class Replay:
         if handover in state.seen or state.closed:
             return
         state.seen.add(handover)
+        self.last_progress = time.monotonic()
         if not state.routed:
             state.routed = True
             self.progress.advance(self.bar_routed)
@@ -329,18 +335,22 @@ class Replay:
             self.http, "POST", f"{self.e.feedback}/v1/outcomes", body=body, ok=(200, 202, 409)
         )
         self.tally[f"outcome {status}" if answer.status_code != 409 else "outcome refused"] += 1
+        self.last_progress = time.monotonic()
 
     # -- waiting for the end -------------------------------------------------------------------
 
     async def _wait_closed(self) -> None:
-        deadline = time.monotonic() + self.pace.real(LONGEST_PATH) + 60.0
+        """Until every lead is closed, or nothing moved for longer than any step may take.
+
+        Each lead closes once and is handed over a bounded number of times, so progress
+        cannot go on for ever; a loaded machine only stretches it.
+        """
+        patience = self.pace.real(LONGEST_STEP) + STALL_SECONDS
         while self.closed < len(self.leads):
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            if time.monotonic() - self.last_progress > patience:
                 break
-            self.all_closed.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.all_closed.wait(), timeout=min(remaining, 1.0))
+                await asyncio.wait_for(self.all_closed.wait(), timeout=1.0)
         open_leads = len(self.leads) - self.closed
         if open_leads:
             self.tally["still open at the end"] = open_leads
