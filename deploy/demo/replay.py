@@ -30,6 +30,7 @@ from shared.events import EventDecodeError, LeadRoutedV1, decode
 from shared.events.topics import LEADS_ROUTED
 
 MODEL_POLL_SECONDS = 2.0
+HTTP_CONCURRENCY = 24
 SETTLE_TIMEOUT = 180.0
 # The longest simulated wait between two steps of one lead (nurture), and how much longer
 # than that the services may take to show progress before the replay stops waiting.
@@ -100,6 +101,7 @@ class Replay:
         self.all_closed = asyncio.Event()
         self.last_progress = time.monotonic()
         self.closed = 0
+        self.gate = asyncio.Semaphore(HTTP_CONCURRENCY)
         self.baseline_examples = 0
         self.started = time.monotonic()
         self.progress = Progress(
@@ -158,8 +160,8 @@ class Replay:
         await asyncio.gather(*posting)
 
     async def _post(self, state: LeadState, body: dict[str, Any]) -> None:
-        response = await call(
-            self.http, "POST", f"{self.e.intake}/v1/leads", body=body, ok=(200, 201, 202, 422)
+        response = await self._call(
+            "POST", f"{self.e.intake}/v1/leads", body=body, ok=(200, 201, 202, 422)
         )
         answer = response.json()
         self.progress.advance(self.bar_captured)
@@ -267,6 +269,11 @@ class Replay:
             self.tally["errors"] += 1
             self.console.print(f"[red]{exc}")
 
+    async def _call(self, method: str, url: str, **options: Any) -> httpx.Response:
+        """A request through the gate: httpx's pool slows down badly with thousands waiting."""
+        async with self.gate:
+            return await call(self.http, method, url, **options)
+
     async def _sleep(self, simulated: float) -> None:
         await asyncio.sleep(self.pace.real(simulated))
 
@@ -276,14 +283,12 @@ class Replay:
         if not escalated and self.team.declines(state.key, routed.attempt):
             await self._sleep(self.team.accept_delay(rep_id, escalated=False))
             body = {"rep_id": rep_id, "reason": "outside my territory"}
-            answer = await call(
-                self.http, "POST", f"{assignment}/decline", body=body, ok=(200, 409)
-            )
+            answer = await self._call("POST", f"{assignment}/decline", body=body, ok=(200, 409))
             self.tally["declined" if answer.status_code == 200 else "too late to decline"] += 1
             return
         await self._sleep(self.team.accept_delay(rep_id, escalated=escalated))
-        answer = await call(
-            self.http, "POST", f"{assignment}/accept", body={"rep_id": rep_id}, ok=(200, 409)
+        answer = await self._call(
+            "POST", f"{assignment}/accept", body={"rep_id": rep_id}, ok=(200, 409)
         )
         if answer.status_code == 409 or state.accepted:
             self.tally["too late to accept (lead moved on)"] += 1
@@ -331,8 +336,8 @@ class Replay:
             body["reason"] = reason
         if amount is not None:
             body |= {"amount": str(amount), "currency": self.currency}
-        answer = await call(
-            self.http, "POST", f"{self.e.feedback}/v1/outcomes", body=body, ok=(200, 202, 409)
+        answer = await self._call(
+            "POST", f"{self.e.feedback}/v1/outcomes", body=body, ok=(200, 202, 409)
         )
         self.tally[f"outcome {status}" if answer.status_code != 409 else "outcome refused"] += 1
         self.last_progress = time.monotonic()
@@ -356,7 +361,7 @@ class Replay:
             self.tally["still open at the end"] = open_leads
 
     async def _model(self) -> dict[str, Any]:
-        response = await call(self.http, "GET", f"{self.e.scoring}/v1/model")
+        response = await self._call("GET", f"{self.e.scoring}/v1/model")
         body: dict[str, Any] = response.json()
         return body
 
@@ -402,7 +407,7 @@ class Replay:
         rows = []
         for campaign_id in sorted(self.campaign_ids):
             url = f"{self.e.feedback}/v1/kpis?campaign_id={campaign_id}"
-            rows.append((await call(self.http, "GET", url)).json()["totals"])
+            rows.append((await self._call("GET", url)).json()["totals"])
         return rows
 
     async def _wait_settled(self) -> bool:
