@@ -23,7 +23,7 @@ from aiokafka.errors import KafkaError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from deploy.demo.endpoints import DemoError, Endpoints, call
+from deploy.demo.endpoints import DemoError, Endpoints, call, error_text
 from deploy.demo.prepare import Campaign
 from deploy.demo.sales import Pace, SalesTeam
 from shared.events import EventDecodeError, LeadRoutedV1, decode
@@ -168,6 +168,10 @@ class Replay:
         self.last_progress = time.monotonic()
         if response.status_code == 422:
             self.tally["refused by intake"] += 1
+            if self.tally["refused by intake"] <= 3:  # the first few say what to fix
+                self.console.print(
+                    f"[yellow]intake refused lead {state.key}: {error_text(response)}"
+                )
             self._close(state, routed=True)
             return
         if answer.get("status") == "touched":
