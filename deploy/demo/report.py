@@ -7,7 +7,7 @@ Per campaign (one per channel or whatever field the mapping groups by) from
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -19,7 +19,7 @@ from rich.table import Table
 
 from deploy.demo.endpoints import Endpoints, call
 from deploy.demo.prepare import Campaign
-from deploy.demo.replay import Result
+from deploy.demo.replay import ModelPoint, Result
 
 ORDER = (
     "captured", "known already (a touch)", "refused by intake", "sent to marketing nurture",
@@ -35,6 +35,19 @@ def summary(tally: Mapping[str, int]) -> str:
     known = [f"{tally[k]} {k}" for k in ORDER if tally.get(k)]
     other = [f"{v} {k}" for k, v in sorted(tally.items()) if k not in ORDER and v]
     return ", ".join(known + other)
+
+
+def milestones(points: Sequence[ModelPoint]) -> list[ModelPoint]:
+    """The first model, the first to learn from each doubling of outcomes, and the last."""
+    kept: list[ModelPoint] = []
+    threshold = 0
+    for point in points:
+        if not kept or point.outcomes_learned >= threshold:
+            kept.append(point)
+            threshold = max(30, 2 * point.outcomes_learned)
+    if points and kept[-1] is not points[-1]:
+        kept.append(points[-1])
+    return kept
 
 
 def pct(value: float | None) -> str:
@@ -123,11 +136,11 @@ def render(
             "and the spend of campaigns this stack had outside this run."
         )
     model = _table(
-        "Scoring's model as outcomes arrived (from scoring GET /v1/model)",
+        "Scoring's model as outcomes arrived (from scoring GET /v1/model; each doubling)",
         ["at", "leads closed", "model version", "outcomes learned", "holdout",
          "AUC", "rules AUC"],
     )  # fmt: skip
-    for p in result.model:
+    for p in milestones(result.model):
         model.add_row(
             f"{p.elapsed:.0f} s", str(p.leads_closed), p.model_version,
             str(p.outcomes_learned), str(p.holdout_size), auc(p.auc), auc(p.rules_auc),

@@ -205,3 +205,15 @@ def test_the_demo_pace_and_team_are_reproducible() -> None:
         two.accept_delay("rep-1", escalated=False) for _ in range(5)
     ]
     assert not any(one.declines(f"lead-{i}", attempt=2) for i in range(100))
+
+
+def test_the_auc_progression_keeps_each_doubling_and_the_last_model() -> None:
+    from deploy.demo.replay import ModelPoint
+    from deploy.demo.report import milestones
+
+    def point(learned: int) -> ModelPoint:
+        return ModelPoint(float(learned), learned, f"m{learned}", learned, 0, 0.8, 0.7)
+
+    points = [point(n) for n in (0, 30, 35, 59, 60, 100, 119, 121, 130)]
+    assert [p.outcomes_learned for p in milestones(points)] == [0, 30, 60, 121, 130]
+    assert milestones([]) == []
