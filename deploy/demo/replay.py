@@ -19,15 +19,14 @@ from typing import Any
 
 import httpx
 from aiokafka import AIOKafkaConsumer
-from aiokafka.errors import KafkaError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from deploy.demo.endpoints import DemoError, Endpoints, call, error_text
+from deploy.demo.handovers import handovers, open_consumer
 from deploy.demo.prepare import Campaign
 from deploy.demo.sales import Pace, SalesTeam
-from shared.events import EventDecodeError, LeadRoutedV1, decode
-from shared.events.topics import LEADS_ROUTED
+from shared.events import LeadRoutedV1
 
 MODEL_POLL_SECONDS = 2.0
 HTTP_CONCURRENCY = 24
@@ -119,7 +118,7 @@ class Replay:
         self.bar_model = self.progress.add_task("outcomes learned by scoring", total=n, note="")
 
     async def execute(self) -> Result:
-        consumer = await self._consumer()
+        consumer = await open_consumer(self.e.kafka)
         self.baseline_examples = int((await self._record_model())["examples"])
         listener = asyncio.create_task(self._listen(consumer))
         poller = asyncio.create_task(self._poll_model())
@@ -198,47 +197,9 @@ class Replay:
 
     # -- hand-overs from routing ---------------------------------------------------------------
 
-    async def _consumer(self) -> AIOKafkaConsumer:
-        """A group-less consumer of every partition of ``leads.routed``, at its end."""
-        consumer = AIOKafkaConsumer(
-            LEADS_ROUTED,
-            bootstrap_servers=self.e.kafka,
-            group_id=None,
-            enable_auto_commit=False,
-            auto_offset_reset="latest",
-        )
-        try:
-            await consumer.start()
-            for _ in range(100):
-                if consumer.assignment():
-                    break
-                await asyncio.sleep(0.1)
-            partitions = sorted(consumer.assignment())
-            if not partitions:
-                raise DemoError(f"topic {LEADS_ROUTED} not found at {self.e.kafka}")
-            await consumer.seek_to_end(*partitions)
-            for tp in partitions:
-                await consumer.position(tp)
-        except (KafkaError, OSError) as exc:
-            await consumer.stop()
-            raise DemoError(f"cannot read {LEADS_ROUTED} at {self.e.kafka}: {exc!r}") from None
-        except DemoError:
-            await consumer.stop()
-            raise
-        return consumer
-
     async def _listen(self, consumer: AIOKafkaConsumer) -> None:
-        while True:
-            batches = await consumer.getmany(timeout_ms=500, max_records=500)
-            for records in batches.values():
-                for record in records:
-                    try:
-                        envelope = decode(record.value)
-                    except EventDecodeError:
-                        continue
-                    data = envelope.data
-                    if isinstance(data, LeadRoutedV1) and data.campaign_id in self.campaign_ids:
-                        self._on_routed(data)
+        async for routed in handovers(consumer, self.campaign_ids):
+            self._on_routed(routed)
 
     def _on_routed(self, routed: LeadRoutedV1) -> None:
         state = self.by_id.get(routed.lead_id)
