@@ -6,8 +6,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 STACK := $(PY) deploy/local/stack.py
+# The stack's state folder (ports, data, logs); give another to run a second stack.
+STATE_DIR ?= .local/stack
+DATA ?= ../shared/data/
 
-.PHONY: help up down status logs test test-unit lint format venv clean bench eval-scoring contracts
+.PHONY: help up down status logs test test-unit lint format venv clean bench eval-scoring contracts demo
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -22,16 +25,22 @@ $(STAMP): pyproject.toml
 venv: $(STAMP) ## create the virtualenv with pinned dependencies
 
 up: $(STAMP) ## install everything, start Kafka, PostgreSQL and the four services
-	$(STACK) up
+	$(STACK) up --state-dir $(STATE_DIR)
 
 down: $(STAMP) ## stop the services, Kafka and PostgreSQL (data is kept)
-	$(STACK) down
+	$(STACK) down --state-dir $(STATE_DIR)
 
 status: $(STAMP) ## what runs
-	$(STACK) status
+	$(STACK) status --state-dir $(STATE_DIR)
+
+DEMO_ARGS = --data "$(DATA)" $(if $(CSV),--csv "$(CSV)") $(if $(MAPPING),--mapping "$(MAPPING)") \
+	$(if $(LIMIT),--limit $(LIMIT)) $(if $(SPEED),--speed $(SPEED))
+
+demo: up ## replay DATA=folder [CSV= MAPPING= LIMIT= SPEED=] through the stack; print the marketing report
+	HANDOFF_STACK_STATE_DIR=$(STATE_DIR) $(PY) -m deploy.demo $(strip $(DEMO_ARGS))
 
 logs: ## follow the logs of the running stack
-	tail -n 100 -F .local/stack/logs/*.log
+	tail -n 100 -F $(STATE_DIR)/logs/*.log
 
 lint: $(STAMP) ## ruff and mypy
 	$(VENV)/bin/ruff check .
