@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from cli.config import CliError
 
-COMMANDS: tuple[str, ...] = ()
+COMMANDS: tuple[str, ...] = ("dlq",)
 
 
 def build_parser() -> argparse.ArgumentParser:
