@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 STACK := $(PY) deploy/local/stack.py
 
-.PHONY: help up down status logs test test-unit lint format venv clean bench-intake eval-scoring
+.PHONY: help up down status logs test test-unit lint format venv clean bench-intake eval-scoring chaos
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -55,6 +55,9 @@ eval-scoring: $(STAMP) ## replay TRAIN=leads.csv [TEST=leads.csv] through the se
 
 bench-intake: $(STAMP) ## intake's accepted leads/s beside a bare FastAPI + asyncpg INSERT (writes bench-results/)
 	$(PY) -m deploy.bench.intake
+
+chaos: $(STAMP) ## fault suite: 10,000 leads through kills, restarts, crashes, duplicates, poison; counts losses (CHAOS_ARGS='--leads 500 ...')
+	$(PY) -m deploy.chaos $(CHAOS_ARGS)
 
 clean: ## remove the virtualenv and caches (not the stack's data: see `make down`)
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
