@@ -253,9 +253,15 @@ async def run(fleet: Fleet, options: Options) -> dict[str, Any]:
                 maximum=options.leads * 3,
             )
         )
-        await chaos.inject_all(started)
-        keep_going.clear()
-        await leads
+        try:
+            await chaos.inject_all(started)
+            keep_going.clear()
+            await leads
+        except BaseException:
+            # Interrupted: no request may outlive the client.
+            leads.cancel()
+            outcomes.cancel()
+            raise
         traffic_done = time.monotonic()
         drained, state = await checks.wait_for_drain(
             fleet.bootstrap, fleet.dsn, consumers(), options.drain_timeout
