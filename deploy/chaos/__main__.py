@@ -71,7 +71,10 @@ def print_report(report: dict[str, Any]) -> None:
     print(f"  lost                {report['lost']}")
     print(f"  duplicated          {report['duplicated']}")
     print(f"  redeliveries skipped {report['redeliveries_skipped']}")
-    print(f"  client retries      {report['client_retries']}")
+    print(
+        f"  client retries      {report['client_retries']} "
+        f"(answers retried: {report['retried_statuses'] or 'none'}; the rest no connection)"
+    )
     print(
         f"  duration            {report['duration_seconds']} s "
         f"(traffic {report['traffic_seconds']} s, drain {report['drain_seconds']} s)"

@@ -12,6 +12,7 @@ import contextlib
 import logging
 import time
 import zlib
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -62,6 +63,8 @@ class Traffic:
     outcomes: dict[str, str] = field(default_factory=dict)
     outcome_leads: set[str] = field(default_factory=set)
     outcome_refused: list[str] = field(default_factory=list)
+    retried_statuses: Counter[int] = field(default_factory=Counter)
+    server_errors: list[str] = field(default_factory=list)
 
 
 async def _post(
@@ -80,6 +83,9 @@ async def _post(
             continue
         if response.status_code not in RETRYABLE:
             return response
+        traffic.retried_statuses[response.status_code] += 1
+        if response.status_code == 500:
+            traffic.server_errors.append(f"{url}: {response.text[:200]}")
     return None
 
 

@@ -284,6 +284,8 @@ async def run(fleet: Fleet, options: Options) -> dict[str, Any]:
         "drained: no unsent outbox row, no lag", [] if drained and drained2 else [str(state)]
     )
     verdict.check("every fault injected", chaos.problems)
+    # 503 (with Retry-After) is the documented answer during an outage; a 500 is a bug.
+    verdict.check("no 500 answer", traffic.server_errors)
     verdict.check(
         "every lead accepted",
         traffic.refused + ([f"{traffic.gave_up} gave up"] if traffic.gave_up else []),
@@ -295,6 +297,7 @@ async def run(fleet: Fleet, options: Options) -> dict[str, Any]:
         "outcomes": len(traffic.outcomes),
         "client_retries": traffic.retries,
         "idempotent_replays": traffic.replayed,
+        "retried_statuses": {str(k): v for k, v in sorted(traffic.retried_statuses.items())},
         "faults_injected": sum(chaos.injected.values()),
         "faults": dict(sorted(chaos.injected.items())),
         "lost": verdict.counts.get("lost"),
