@@ -99,8 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     ports = Ports(args.kafka_port, args.kafka_controller_port, args.pg_port, args.service_port_base)
     fleet = Fleet(state_dir=args.state_dir.resolve(), ports=ports)
-    fleet.up()
     try:
+        fleet.up()
         report = asyncio.run(run(fleet, options))
     finally:
         if args.keep:

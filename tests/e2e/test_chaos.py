@@ -4,6 +4,7 @@ deliveries and poison on every consumed topic, on a stack of its own; nothing lo
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -20,6 +21,14 @@ pytestmark = pytest.mark.e2e
 def test_no_lead_lost_or_doubled_through_crashes_duplicates_and_poison() -> None:
     (ROOT / ".local").mkdir(exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="chaos-", dir=ROOT / ".local"))
+    work.chmod(0o755)  # the postgres user must reach its data dir inside
+    try:
+        _run_and_check(work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _run_and_check(work: Path) -> None:
     report_path = work / "chaos.json"
     # Four consecutive ports for the services: find a base whose next three are free too.
     base = free_port()
