@@ -164,7 +164,8 @@ async def send_outcomes(
     """Every few seconds, report outcomes for one in ``share`` routed leads, in batches."""
     headers = {"Authorization": f"Bearer {key}"}
     done: set[str] = set()
-    while True:
+    # One pass every few seconds; a day of passes is far beyond any run.
+    for _ in range(30_000):
         stopping = stop.is_set()
         ours = set(traffic.accepted.values())
         rows: list[Any] = []

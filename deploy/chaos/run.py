@@ -55,6 +55,8 @@ ORG: dict[str, Any] = {
 
 @dataclass
 class Options:
+    """How big a run is and which faults it injects (see ``python -m deploy.chaos --help``)."""
+
     leads: int
     rate: float
     faults: tuple[str, ...]
