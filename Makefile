@@ -10,7 +10,7 @@ STACK := $(PY) deploy/local/stack.py
 STATE_DIR ?= .local/stack
 DATA ?= ../shared/data/
 
-.PHONY: help up down status logs test test-unit lint format venv clean bench eval-scoring contracts demo
+.PHONY: help up down status logs test test-unit lint format venv clean bench eval-scoring contracts demo chaos
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -70,6 +70,9 @@ eval-scoring: $(STAMP) ## replay TRAIN=leads.csv [TEST=leads.csv] through the se
 
 bench: $(STAMP) ## the pipeline under load on a stack of its own, with baselines (writes bench-results/bench.json)
 	$(PY) -m deploy.bench $(BENCH_ARGS)
+
+chaos: $(STAMP) ## fault suite: 10,000 leads through kills, restarts, crashes, duplicates, poison; counts losses (CHAOS_ARGS='--leads 500 ...')
+	$(PY) -m deploy.chaos $(CHAOS_ARGS)
 
 clean: ## remove the virtualenv and caches (not the stack's data: see `make down`)
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

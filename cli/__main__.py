@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from cli.config import CliError
 
-COMMANDS: tuple[str, ...] = ("trace", "rules_check", "simulate")
+COMMANDS: tuple[str, ...] = ("trace", "rules_check", "simulate", "dlq")
 
 
 def build_parser() -> argparse.ArgumentParser:

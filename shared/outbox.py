@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 from shared import metrics
 from shared.db import SessionFactory
 from shared.events import Envelope
+from shared.faults import failpoint
 
 log = logging.getLogger(__name__)
 
@@ -163,6 +164,7 @@ class OutboxRelay:
                 for row in rows
             ]
             await asyncio.gather(*acks)
+            failpoint("outbox.after_publish")
             await self._mark_sent(session, [r.id for r in rows])
         for row in rows:
             metrics.EVENTS_PUBLISHED.labels(row.topic).inc()

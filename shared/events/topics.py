@@ -11,6 +11,8 @@ MARKETING_CAMPAIGNS = "marketing.campaigns"
 MARKETING_LEAD_QUALITY = "marketing.lead_quality"
 LEADS_ERASED = "leads.erased"
 AUTH_API_KEYS = "auth.api_keys"
+# Operators' record of dead letters replayed (``handoff dlq replay``), so none is replayed twice.
+DLQ_REPLAYS = "dlq.replays"
 
 DLQ_SUFFIX = ".dlq"
 
@@ -49,7 +51,7 @@ _MAIN: tuple[TopicSpec, ...] = (
     TopicSpec(AUTH_API_KEYS, 1, retention_ms=-1),
 )
 
-TOPICS: tuple[TopicSpec, ...] = _MAIN + tuple(
+DLQ_TOPICS: tuple[TopicSpec, ...] = tuple(
     TopicSpec(
         dlq_topic(t.name),
         1,
@@ -57,3 +59,5 @@ TOPICS: tuple[TopicSpec, ...] = _MAIN + tuple(
     )
     for t in _MAIN
 )
+
+TOPICS: tuple[TopicSpec, ...] = _MAIN + DLQ_TOPICS + (TopicSpec(DLQ_REPLAYS, 1, retention_ms=-1),)

@@ -32,6 +32,7 @@ from shared import metrics
 from shared.db import SessionFactory
 from shared.events import Envelope, EventDecodeError, decode, registry, utcnow
 from shared.events.topics import dlq_topic
+from shared.faults import failpoint
 from shared.kafka.retry import Action, RetryPolicy, decide
 from shared.logging import event_id_var, lead_id_var
 from shared.outbox import Outbox
@@ -197,6 +198,7 @@ class ConsumerRunner:
                 await self._handle_together(together)
                 together = []
         await self._handle_together(together)
+        failpoint("runner.after_db_commit")
         try:
             await self.consumer.commit({tp: records[-1].offset + 1})
         except (CommitFailedError, KafkaError):
