@@ -22,6 +22,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from shared.events.replays import DlqReplayRecord
 from shared.events.topics import DLQ_REPLAYS, DLQ_SUFFIX, TopicSpec
 from shared.kafka.admin import ensure_topics
 from shared.kafka.producer import create_producer
@@ -212,14 +213,14 @@ async def replay(bootstrap: str, letters: Iterable[DeadLetter]) -> list[dict[str
                 key=letter.key,
                 headers=letter.replay_headers(),
             )
-            record = {
-                "dlq_topic": letter.topic,
-                "partition": letter.partition,
-                "offset": letter.offset,
-                "event_id": letter.event_id,
-                "replayed_to": f"{meta.topic}/{meta.partition}/{meta.offset}",
-                "replayed_at": datetime.now(UTC).isoformat(),
-            }
+            record = DlqReplayRecord(
+                dlq_topic=letter.topic,
+                partition=letter.partition,
+                offset=letter.offset,
+                event_id=letter.event_id,
+                replayed_to=f"{meta.topic}/{meta.partition}/{meta.offset}",
+                replayed_at=datetime.now(UTC),
+            ).model_dump(mode="json")
             await producer.send_and_wait(
                 DLQ_REPLAYS, value=json.dumps(record).encode(), key=letter.ref.encode()
             )

@@ -29,6 +29,7 @@ from shared.events.catalogue import (
 )
 from shared.events.envelope import Envelope, EventData
 from shared.events.examples import example_envelope
+from shared.events.replays import DlqReplayRecord
 
 DOCUMENT_VERSION = "1.0.0"
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "docs" / "asyncapi.json"
@@ -244,9 +245,78 @@ def document() -> dict[str, Any]:
                 "description": "The broker of a local stack (`make up`).",
             }
         },
-        "channels": _channels(),
-        "operations": _operations(),
-        "components": {"schemas": _schemas(), "messages": messages},
+        "channels": _channels() | _replay_channel(),
+        "operations": _operations() | _replay_operation(),
+        "components": {
+            "schemas": _schemas() | {"DlqReplayRecord": _replay_schema()},
+            "messages": messages | {"dlqReplayRecord": _replay_message()},
+        },
+    }
+
+
+def _replay_schema() -> dict[str, Any]:
+    return DlqReplayRecord.model_json_schema(ref_template="#/components/schemas/{model}")
+
+
+def _replay_message() -> dict[str, Any]:
+    return {
+        "name": "DlqReplayRecord",
+        "title": "A replayed dead letter",
+        "summary": "Written by `handoff dlq replay` after it sends a dead letter back.",
+        "contentType": "application/json",
+        "payload": {"$ref": "#/components/schemas/DlqReplayRecord"},
+        "bindings": {
+            "kafka": {
+                "key": {"type": "string", "description": "<dlq topic>/<partition>/<offset>"},
+                "bindingVersion": KAFKA_BINDING_VERSION,
+            }
+        },
+        "examples": [
+            {
+                "name": "replayed",
+                "payload": {
+                    "dlq_topic": "leads.scored.dlq",
+                    "partition": 0,
+                    "offset": 3,
+                    "event_id": "0b6f7c1e-3c1d-4d6e-9f57-1f9a4f7d2b10",
+                    "replayed_to": "leads.scored/2/1042",
+                    "replayed_at": "2026-04-02T09:15:00+00:00",
+                },
+            }
+        ],
+    }
+
+
+def _replay_channel() -> dict[str, Any]:
+    spec_ = next(t for t in topics.TOPICS if t.name == topics.DLQ_REPLAYS)
+    binding: dict[str, Any] = {
+        "partitions": spec_.partitions,
+        "bindingVersion": KAFKA_BINDING_VERSION,
+    }
+    if spec_.retention_ms is not None:
+        binding["topicConfiguration"] = {"retention.ms": spec_.retention_ms}
+    return {
+        _channel_id(spec_.name): {
+            "address": spec_.name,
+            "title": spec_.name,
+            "description": "The `handoff dlq` ledger: one record per replayed dead letter.",
+            "messages": {"dlqReplayRecord": {"$ref": "#/components/messages/dlqReplayRecord"}},
+            "bindings": {"kafka": binding},
+        }
+    }
+
+
+def _replay_operation() -> dict[str, Any]:
+    channel = _channel_id(topics.DLQ_REPLAYS)
+    op_id = f"cliSend{channel[:1].upper()}{channel[1:]}"
+    return {
+        op_id: {
+            "action": "send",
+            "title": op_id,
+            "summary": "`handoff dlq replay` records each dead letter it replayed",
+            "channel": {"$ref": f"#/channels/{channel}"},
+            "messages": [{"$ref": f"#/channels/{channel}/messages/dlqReplayRecord"}],
+        }
     }
 
 
