@@ -191,7 +191,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--steps",
         type=lambda v: [float(x) for x in v.split(",")],
-        default=[50, 100, 200, 300, 400, 600, 800, 1000, 1200],
+        default=[10, 20, 30, 40, 50, 75, 100, 150, 200, 300, 400, 600, 800, 1000, 1200],
         help="offered rates tried in turn until one is not kept up with",
     )
     parser.add_argument("--step-seconds", type=float, default=20)
