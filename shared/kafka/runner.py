@@ -224,6 +224,12 @@ class ConsumerRunner:
             # Another event type on a shared topic (leads.sla carries three): not ours.
             metrics.EVENTS_CONSUMED.labels(record.topic, "ignored").inc()
             return
+        await self._handle_alone(record, event, handler)
+
+    async def _handle_alone(
+        self, record: ConsumerRecord[bytes, bytes], event: Envelope[Any], handler: Handler
+    ) -> None:
+        """One event in its own transaction, with its ids on every log line it causes."""
         event_token = event_id_var.set(str(event.id))
         lead_token = lead_id_var.set(event.subject)
         try:
@@ -251,13 +257,7 @@ class ConsumerRunner:
                     metrics.EVENTS_CONSUMED.labels(record.topic, outcome).inc()
                 return
         for record, event, handler in items:
-            event_token = event_id_var.set(str(event.id))
-            lead_token = lead_id_var.set(event.subject)
-            try:
-                await self._handle_with_retries(record, event, handler)
-            finally:
-                event_id_var.reset(event_token)
-                lead_id_var.reset(lead_token)
+            await self._handle_alone(record, event, handler)
 
     async def _apply_together(
         self, items: list[tuple[ConsumerRecord[bytes, bytes], Envelope[Any], Handler]]
