@@ -45,6 +45,10 @@ _INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
     sa_exc.InterfaceError,
     sa_exc.DisconnectionError,
     asyncpg.exceptions.CannotConnectNowError,
+    # A restarting server ends every session with 57P01/57P02; SQLAlchemy passes them on
+    # as a plain DBAPIError, not as a disconnect.
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
     asyncpg.exceptions.ConnectionDoesNotExistError,
     asyncpg.exceptions.InterfaceError,
 )

@@ -1,3 +1,4 @@
+import asyncpg
 import pytest
 from aiokafka.structs import ConsumerRecord
 from sqlalchemy import exc as sa_exc
@@ -75,3 +76,30 @@ def test_dead_letter_headers_carry_the_error_and_where_the_message_came_from() -
     assert headers["dlq.original.offset"] == b"41"
     assert headers["dlq.attempts"] == b"4"
     assert headers["dlq.consumer.group"] == b"handoff-scoring"
+
+
+@pytest.mark.parametrize(
+    "server_error",
+    [
+        asyncpg.exceptions.AdminShutdownError("terminating connection: administrator command"),
+        asyncpg.exceptions.CrashShutdownError("terminating connection because of crash"),
+    ],
+)
+def test_a_restarting_database_ending_the_session_is_an_outage(
+    server_error: asyncpg.exceptions.PostgresError,
+) -> None:
+    """SQLAlchemy's asyncpg dialect raises these as a plain DBAPIError from the server's."""
+    try:
+        try:
+            raise server_error
+        except asyncpg.exceptions.PostgresError as orig:
+            raise sa_exc.DBAPIError("INSERT INTO outcome", {}, orig) from orig
+    except sa_exc.DBAPIError as wrapped:
+        assert not wrapped.connection_invalidated
+        assert is_infrastructure_error(wrapped)
+        assert decide(wrapped, 100, POLICY).action is Action.WAIT_FOR_INFRASTRUCTURE
+
+
+def test_a_constraint_violation_is_not_an_outage() -> None:
+    orig = asyncpg.exceptions.UniqueViolationError("duplicate key value")
+    assert not is_infrastructure_error(sa_exc.IntegrityError("INSERT", {}, orig))
