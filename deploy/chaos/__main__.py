@@ -28,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m deploy.chaos", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--leads", type=int, default=10_000, help="at least this many leads")
-    parser.add_argument("--rate", type=float, default=40.0, help="leads per second")
+    parser.add_argument("--rate", type=float, default=25.0, help="leads per second")
     parser.add_argument(
         "--faults",
         default="all",
