@@ -49,13 +49,18 @@ _INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
     # as a plain DBAPIError, not as a disconnect.
     asyncpg.exceptions.AdminShutdownError,
     asyncpg.exceptions.CrashShutdownError,
+    # PostgreSQL rolled the whole transaction back to break a deadlock or a serialization
+    # conflict with a concurrent one; the same work succeeds when run again.
+    asyncpg.exceptions.DeadlockDetectedError,
+    asyncpg.exceptions.SerializationError,
     asyncpg.exceptions.ConnectionDoesNotExistError,
     asyncpg.exceptions.InterfaceError,
 )
 
 
 def is_infrastructure_error(exc: BaseException) -> bool:
-    """True when the database or broker failed, not the message: retry it forever, never DLQ."""
+    """True when the database or broker failed (or rolled the transaction back), not the
+    message: retry it forever, never DLQ."""
     if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
         return True
     seen: set[int] = set()

@@ -83,9 +83,11 @@ def test_dead_letter_headers_carry_the_error_and_where_the_message_came_from() -
     [
         asyncpg.exceptions.AdminShutdownError("terminating connection: administrator command"),
         asyncpg.exceptions.CrashShutdownError("terminating connection because of crash"),
+        asyncpg.exceptions.DeadlockDetectedError("deadlock detected"),
+        asyncpg.exceptions.SerializationError("could not serialize access"),
     ],
 )
-def test_a_restarting_database_ending_the_session_is_an_outage(
+def test_a_session_ended_or_a_transaction_rolled_back_by_the_database_is_transient(
     server_error: asyncpg.exceptions.PostgresError,
 ) -> None:
     """SQLAlchemy's asyncpg dialect raises these as a plain DBAPIError from the server's."""
