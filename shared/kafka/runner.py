@@ -86,6 +86,9 @@ def dead_letter_headers(
     return original + [(k, v.encode()) for k, v in extra.items()]
 
 
+REBALANCE_TIMEOUT_MS = 20_000
+
+
 class ConsumerRunner:
     """Consumes the topics of the given handlers in one consumer group until stopped."""
 
@@ -129,6 +132,11 @@ class ConsumerRunner:
             client_id=client_id,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
+            # How long a rebalance waits for members of the last generation to rejoin. It
+            # defaults to max_poll_interval_ms (5 min): an instance that dies mid-rebalance
+            # then stalls its whole group that long (seen in make chaos). Members here rejoin
+            # from the client's own task, so a short bound costs nothing.
+            rebalance_timeout_ms=REBALANCE_TIMEOUT_MS,
         )
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
