@@ -9,6 +9,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import signal
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaProducer
@@ -16,7 +19,10 @@ from sqlalchemy import Column, MetaData, String, Table, Uuid, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.db import create_engine, service_metadata, session_factory
-from shared.events import Envelope, LeadCapturedV1
+from shared.events import Envelope, LeadCapturedV1, new_event, utcnow
+from shared.events.models import example_lead
+from shared.events.topics import TopicSpec, dlq_topic
+from shared.kafka.admin import delete_topics, ensure_topics
 from shared.kafka.producer import create_producer
 from shared.kafka.retry import RetryPolicy
 from shared.kafka.runner import ConsumerRunner, Handler, HandlerContext, define_processed_table
@@ -62,6 +68,46 @@ async def create_schema(database_url: str, t: Tables) -> None:
         await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{t.metadata.schema}"'))
         await conn.run_sync(t.metadata.create_all)
     await engine.dispose()
+
+
+def captured(lead_id: str, email: str = "ada@example.com") -> Envelope[LeadCapturedV1]:
+    """A ``lead.captured.v1`` for ``lead_id``, as intake would publish it."""
+    lead = example_lead(contact={"email": email})
+    data = LeadCapturedV1(lead_id=lead_id, captured_at=utcnow(), lead=lead)
+    return new_event(data, subject=lead_id, source="/test")
+
+
+@dataclass(frozen=True)
+class Provisioned:
+    schema: str
+    topic: str
+    t: Tables
+    engine: AsyncEngine
+    producer: AIOKafkaProducer
+
+
+@asynccontextmanager
+async def provisioned(
+    database_url: str, bootstrap: str, name: str, partitions: int
+) -> AsyncIterator[Provisioned]:
+    """A schema and a topic (with its DLQ) of their own, a producer and an engine; all
+    removed afterwards, so runner tests never see each other's events or rows."""
+    suffix = uuid.uuid4().hex[:10]
+    schema, topic = f"{name}_{suffix}", f"{name}.{suffix}"
+    t = tables(schema)
+    await create_schema(database_url, t)
+    await ensure_topics(bootstrap, [TopicSpec(topic, partitions), TopicSpec(dlq_topic(topic), 1)])
+    producer = create_producer(bootstrap, client_id=f"{name}-producer")
+    await producer.start()
+    engine = create_engine(database_url)
+    try:
+        yield Provisioned(schema, topic, t, engine, producer)
+    finally:
+        await producer.stop()
+        async with engine.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        await engine.dispose()
+        await delete_topics(bootstrap, [topic, dlq_topic(topic)])
 
 
 def build_runner(

@@ -16,17 +16,12 @@ from prometheus_client import REGISTRY
 from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shared.db import create_engine, session_factory
-from shared.events import Envelope, LeadCapturedV1, new_event, utcnow
-from shared.events.models import example_lead
-from shared.events.topics import TopicSpec, dlq_topic
-from shared.kafka.admin import delete_topics, ensure_topics
+from shared.db import session_factory
 from shared.kafka.lag import refresh_lag
-from shared.kafka.producer import create_producer
 from shared.logging import JsonFormatter
 from shared.outbox import Outbox, OutboxRelay
 from tests.conftest import Stack
-from tests.integration.runner_fixture import Tables, build_runner, create_schema, tables
+from tests.integration.runner_fixture import Tables, build_runner, captured, provisioned
 from tests.support import eventually
 
 pytestmark = pytest.mark.integration
@@ -42,34 +37,14 @@ class Env:
     producer: AIOKafkaProducer
 
 
-def captured(lead_id: str, email: str = "ada@example.com") -> Envelope[LeadCapturedV1]:
-    lead = example_lead(contact={"email": email})
-    data = LeadCapturedV1(lead_id=lead_id, captured_at=utcnow(), lead=lead)
-    return new_event(data, subject=lead_id, source="/test")
-
-
 def sample(name: str, **labels: str) -> float:
     return REGISTRY.get_sample_value(name, labels) or 0.0
 
 
 @pytest.fixture
 async def env(stack: Stack) -> AsyncIterator[Env]:
-    suffix = uuid.uuid4().hex[:10]
-    schema, topic = f"om_{suffix}", f"om.{suffix}"
-    t = tables(schema)
-    await create_schema(stack.database_url, t)
-    await ensure_topics(stack.bootstrap, [TopicSpec(topic, 2), TopicSpec(dlq_topic(topic), 1)])
-    producer = create_producer(stack.bootstrap, client_id="om-producer")
-    await producer.start()
-    engine = create_engine(stack.database_url)
-    try:
-        yield Env(stack, schema, topic, t, engine, producer)
-    finally:
-        await producer.stop()
-        async with engine.begin() as conn:
-            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        await engine.dispose()
-        await delete_topics(stack.bootstrap, [topic, dlq_topic(topic)])
+    async with provisioned(stack.database_url, stack.bootstrap, "om", 2) as p:
+        yield Env(stack, p.schema, p.topic, p.t, p.engine, p.producer)
 
 
 @pytest.fixture

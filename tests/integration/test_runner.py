@@ -7,23 +7,17 @@ import os
 import signal
 import subprocess
 import sys
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shared.db import create_engine
-from shared.events import Envelope, LeadCapturedV1, new_event, utcnow
-from shared.events.models import example_lead
-from shared.events.topics import TopicSpec, dlq_topic
-from shared.kafka.admin import delete_topics, ensure_topics
-from shared.kafka.producer import create_producer
+from shared.events.topics import dlq_topic
 from tests.conftest import ROOT, Stack
-from tests.integration.runner_fixture import Tables, build_runner, create_schema, tables
+from tests.integration.runner_fixture import Tables, build_runner, captured, provisioned
 from tests.support import eventually, free_port, read_topic
 
 pytestmark = pytest.mark.integration
@@ -55,30 +49,11 @@ class Env:
             return int((await conn.execute(query)).scalar_one())
 
 
-def captured(lead_id: str, email: str = "ada@example.com") -> Envelope[LeadCapturedV1]:
-    lead = example_lead(contact={"email": email})
-    data = LeadCapturedV1(lead_id=lead_id, captured_at=utcnow(), lead=lead)
-    return new_event(data, subject=lead_id, source="/test")
-
-
 @pytest.fixture
 async def env(stack: Stack) -> AsyncIterator[Env]:
-    suffix = uuid.uuid4().hex[:10]
-    schema, topic = f"it_{suffix}", f"it.{suffix}"
-    t = tables(schema)
-    await create_schema(stack.database_url, t)
-    await ensure_topics(stack.bootstrap, [TopicSpec(topic, 3), TopicSpec(dlq_topic(topic), 1)])
-    producer = create_producer(stack.bootstrap, client_id="test-producer")
-    await producer.start()
-    engine = create_engine(stack.database_url)
-    try:
-        yield Env(stack, schema, topic, f"it-group-{suffix}", t, engine, producer)
-    finally:
-        await producer.stop()
-        async with engine.begin() as conn:
-            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        await engine.dispose()
-        await delete_topics(stack.bootstrap, [topic, dlq_topic(topic)])
+    async with provisioned(stack.database_url, stack.bootstrap, "it", 3) as p:
+        group = f"it-group-{p.schema.removeprefix('it_')}"
+        yield Env(stack, p.schema, p.topic, group, p.t, p.engine, p.producer)
 
 
 @pytest.fixture
